@@ -1,0 +1,24 @@
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vitest/config';
+
+const src = (pkg: string) => fileURLToPath(new URL(`./packages/${pkg}/src/index.ts`, import.meta.url));
+
+/** Tests import every workspace package from source, so no build is needed before `pnpm test`. */
+export default defineConfig({
+  resolve: {
+    alias: {
+      '@omnipaxos/core': src('core'),
+      '@omnipaxos/actors': src('actors'),
+      '@omnipaxos/simulator': src('simulator'),
+      '@omnipaxos/storage-sqlite': src('storage-sqlite'),
+      '@omnipaxos/transport-tcp': src('transport-tcp'),
+    },
+  },
+  test: {
+    include: ['packages/*/test/**/*.test.ts', 'examples/*/test/**/*.test.ts'],
+    pool: 'forks',
+    maxWorkers: 2,
+    testTimeout: 120_000,
+    hookTimeout: 60_000,
+  },
+});
