@@ -1,0 +1,14 @@
+import type { Ballot } from './ballot.js';
+
+/** Role is whether a Sequence Paxos replica leads or follows. */
+export type Role = 'Leader' | 'Follower';
+
+/** Phase is where a replica is in the protocol: Prepare, Accept, Recover (after a restart) or None. */
+export type Phase = 'Prepare' | 'Accept' | 'Recover' | 'None';
+
+/** PaxosStatus is what leader election needs to know of its Sequence Paxos sibling. */
+export interface PaxosStatus {
+  role: Role;
+  phase: Phase;
+  promise: Ballot;
+}

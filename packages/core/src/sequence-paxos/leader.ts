@@ -1,0 +1,255 @@
+import { type Ballot, ballotEquals, compareBallots, copyBallot } from '../ballot.js';
+import { InvariantError } from '../errors.js';
+import type { StopSign } from '../log-entry.js';
+import type { LogSync, PaxosMsg } from '../messages.js';
+import type { NodeId } from '../node-id.js';
+import { LeaderState } from './leader-state.js';
+import type { SequencePaxos } from './sequence-paxos.js';
+
+type Msg<T, S, K extends PaxosMsg<T, S>['type']> = Extract<PaxosMsg<T, S>, { type: K }>;
+
+/** handleLeader starts a Prepare phase when `n` is our new ballot, or steps down when it is another's. */
+export function handleLeader<T, S>(sp: SequencePaxos<T, S>, n: Ballot): void {
+  if (compareBallots(n, sp.leaderState.nLeader) <= 0 || sp.comparePromise(n) <= 0) return;
+  if (n.pid !== sp.pid) {
+    sp.role = 'Follower';
+    return;
+  }
+  sp.leaderState = new LeaderState<T, S>(n, sp.nodes, sp.quorum);
+  // Entries still in our batch belong to the log we now sync from; write them first.
+  sp.st.flushBatch();
+  sp.st.setPromise(n);
+  const own = {
+    pid: sp.pid,
+    nAccepted: copyBallot(sp.st.acceptedRound),
+    acceptedIdx: sp.st.acceptedIdx,
+    decidedIdx: sp.st.decidedIdx,
+  };
+  sp.leaderState.setPromise(own, undefined, true);
+  sp.role = 'Leader';
+  sp.phase = 'Prepare';
+  sp.logger?.info('leading: prepare phase', { pid: sp.pid, ballot: n });
+  for (const to of sp.peers) sendPrepare(sp, to);
+}
+
+/** sendPrepare queues a Prepare for our ballot, carrying how up to date our log is. */
+export function sendPrepare<T, S>(sp: SequencePaxos<T, S>, to: NodeId): void {
+  sp.send(to, {
+    type: 'Prepare',
+    n: copyBallot(sp.leaderState.nLeader),
+    decidedIdx: sp.st.decidedIdx,
+    nAccepted: copyBallot(sp.st.acceptedRound),
+    acceptedIdx: sp.st.acceptedIdx,
+  });
+}
+
+/** handlePrepareReq answers a server that asks to be prepared (after a restart or a gap). */
+export function handlePrepareReq<T, S>(sp: SequencePaxos<T, S>, from: NodeId, n: Ballot): void {
+  if (sp.role !== 'Leader' || typeof n !== 'object' || n === null) return;
+  if (compareBallots(n, sp.leaderState.nLeader) <= 0) {
+    sp.leaderState.resetPromise(from);
+    sendPrepare(sp, from);
+  }
+}
+
+/** handleForwardedProposal takes proposals a follower forwarded to us. */
+export function handleForwardedProposal<T, S>(sp: SequencePaxos<T, S>, entries: T[]): void {
+  if (sp.st.stopSign || entries.length === 0) return;
+  if (sp.role === 'Leader' && sp.phase === 'Accept') acceptEntriesLeader(sp, entries);
+  else if (sp.role === 'Leader' && sp.phase === 'Prepare') sp.bufferProposals(entries);
+  else sp.forwardProposals(entries);
+}
+
+/** handleForwardedStopSign takes a stop sign a follower forwarded to us. */
+export function handleForwardedStopSign<T, S>(sp: SequencePaxos<T, S>, ss: StopSign): void {
+  if (sp.st.stopSign || typeof ss !== 'object' || ss === null) return;
+  if (sp.role === 'Leader' && sp.phase === 'Accept') acceptStopSignLeader(sp, ss);
+  else if (sp.role === 'Leader' && sp.phase === 'Prepare') sp.bufferedStopSign = ss;
+  else sp.forwardStopSign(ss);
+}
+
+/** acceptEntriesLeader appends entries to the leader's log (through the batch) and sends them. */
+export function acceptEntriesLeader<T, S>(sp: SequencePaxos<T, S>, entries: T[]): void {
+  const flushed = sp.st.appendToBatch(entries);
+  if (flushed) writeAndSendAccepts(sp, flushed);
+}
+
+function writeAndSendAccepts<T, S>(sp: SequencePaxos<T, S>, entries: T[]): void {
+  const acceptedIdx = sp.st.appendEntries(entries);
+  sp.leaderState.setAcceptedIdx(sp.pid, acceptedIdx);
+  sendAcceptDecide(sp, entries);
+}
+
+/** acceptStopSignLeader writes the stop sign after any batched entries and sends it to the followers. */
+export function acceptStopSignLeader<T, S>(sp: SequencePaxos<T, S>, ss: StopSign): void {
+  const batch = sp.st.takeBatch();
+  if (batch.length > 0) writeAndSendAccepts(sp, batch);
+  const acceptedIdx = sp.st.setStopSign(ss);
+  sp.leaderState.setAcceptedIdx(sp.pid, acceptedIdx);
+  for (const to of sp.leaderState.getPromisedFollowers()) sendAcceptStopSign(sp, to, ss, false);
+}
+
+/** createLogSync builds what a log that agrees with ours up to `commonPrefixIdx` is missing. */
+export function createLogSync<T, S>(sp: SequencePaxos<T, S>, commonPrefixIdx: number, otherDecidedIdx: number): LogSync<T, S> {
+  const st = sp.st;
+  const sync: LogSync<T, S> = { suffix: [], syncIdx: commonPrefixIdx };
+  if (st.usesSnapshots && st.decidedIdx > commonPrefixIdx) {
+    const { snapshot, idx } = st.createDiffSnapshot(otherDecidedIdx);
+    if (snapshot) sync.decidedSnapshot = snapshot;
+    sync.syncIdx = idx;
+    sync.suffix = st.getSuffix(idx);
+  } else if (commonPrefixIdx < st.compactedIdx) {
+    // The other log needs entries we trimmed (no snapshots): it skips to our compacted index too.
+    sync.syncIdx = st.compactedIdx;
+    sync.trimmed = true;
+    sync.suffix = st.getSuffix(st.compactedIdx);
+  } else {
+    sync.suffix = st.getSuffix(commonPrefixIdx);
+  }
+  if (st.stopSign) sync.stopSign = st.stopSign;
+  return sync;
+}
+
+function sendAcceptSync<T, S>(sp: SequencePaxos<T, S>, to: NodeId): void {
+  const ls = sp.leaderState;
+  const max = ls.getMaxPromiseMeta();
+  const theirs = ls.getPromiseMeta(to);
+  if (!theirs) throw new InvariantError(`AcceptSync to ${to}, which has not promised`);
+  // How much of the follower's log is valid depends on which leader it followed last.
+  let validIdx: number;
+  if (ballotEquals(theirs.nAccepted, ls.nLeader)) validIdx = theirs.acceptedIdx;
+  else if (ballotEquals(theirs.nAccepted, max.nAccepted)) validIdx = Math.min(max.acceptedIdx, theirs.acceptedIdx);
+  else validIdx = theirs.decidedIdx;
+  const logSync = createLogSync(sp, validIdx, theirs.decidedIdx);
+  ls.incrementSeqNumSession(to);
+  ls.setLatestAcceptIndex(to, undefined);
+  sp.send(to, {
+    type: 'AcceptSync',
+    n: copyBallot(ls.nLeader),
+    seqNum: ls.nextSeqNum(to),
+    decidedIdx: sp.st.decidedIdx,
+    logSync,
+  });
+}
+
+/** sendAcceptDecide sends new entries to every promised follower, extending a queued message if any. */
+function sendAcceptDecide<T, S>(sp: SequencePaxos<T, S>, entries: T[]): void {
+  const ls = sp.leaderState;
+  const decidedIdx = sp.st.decidedIdx;
+  for (const to of ls.getPromisedFollowers()) {
+    const queued = queuedAcceptDecide(sp, to);
+    if (queued) {
+      for (let i = 0; i < entries.length; i++) queued.entries.push(entries[i] as T);
+      queued.decidedIdx = decidedIdx;
+    } else {
+      ls.setLatestAcceptIndex(to, sp.outgoing.length);
+      sp.send(to, {
+        type: 'AcceptDecide',
+        n: copyBallot(ls.nLeader),
+        seqNum: ls.nextSeqNum(to),
+        decidedIdx,
+        entries: entries.slice(),
+      });
+    }
+  }
+}
+
+function queuedAcceptDecide<T, S>(sp: SequencePaxos<T, S>, to: NodeId): Msg<T, S, 'AcceptDecide'> | undefined {
+  const idx = sp.leaderState.latestAcceptIndex(to);
+  if (idx === undefined) return undefined;
+  const m = sp.outgoing[idx];
+  if (m && m.to === to && m.msg.type === 'AcceptDecide' && ballotEquals(m.msg.n, sp.leaderState.nLeader)) return m.msg;
+  return undefined;
+}
+
+function sendAcceptStopSign<T, S>(sp: SequencePaxos<T, S>, to: NodeId, ss: StopSign, resend: boolean): void {
+  const ls = sp.leaderState;
+  const seqNum = resend ? ls.currentSeqNum(to) : ls.nextSeqNum(to);
+  sp.send(to, { type: 'AcceptStopSign', n: copyBallot(ls.nLeader), seqNum, stopSign: ss });
+}
+
+function sendDecide<T, S>(sp: SequencePaxos<T, S>, to: NodeId, decidedIdx: number, resend: boolean): void {
+  const ls = sp.leaderState;
+  const seqNum = resend ? ls.currentSeqNum(to) : ls.nextSeqNum(to);
+  sp.send(to, { type: 'Decide', n: copyBallot(ls.nLeader), seqNum, decidedIdx });
+}
+
+function handleMajorityPromises<T, S>(sp: SequencePaxos<T, S>): void {
+  const ls = sp.leaderState;
+  const maxSync = ls.takeMaxPromiseSync();
+  let acceptedIdx = sp.st.syncLog(ls.nLeader, ls.getMaxDecidedIdx(), maxSync);
+  if (!sp.st.stopSign) {
+    if (sp.bufferedProposals.length > 0) {
+      const entries = sp.bufferedProposals;
+      sp.bufferedProposals = [];
+      acceptedIdx = sp.st.appendEntries(entries);
+    }
+    const ss = sp.bufferedStopSign;
+    if (ss) {
+      sp.bufferedStopSign = undefined;
+      acceptedIdx = sp.st.setStopSign(ss);
+    }
+  }
+  sp.phase = 'Accept';
+  ls.setAcceptedIdx(sp.pid, acceptedIdx);
+  sp.logger?.info('leading: accept phase', { pid: sp.pid, ballot: ls.nLeader, acceptedIdx });
+  for (const to of ls.getPromisedFollowers()) sendAcceptSync(sp, to);
+}
+
+/** handlePromisePrepare counts a promise; with a quorum the leader syncs its log and starts accepting. */
+export function handlePromisePrepare<T, S>(sp: SequencePaxos<T, S>, from: NodeId, prom: Msg<T, S, 'Promise'>): void {
+  if (!ballotEquals(prom.n, sp.leaderState.nLeader)) return;
+  const meta = { pid: from, nAccepted: prom.nAccepted, acceptedIdx: prom.acceptedIdx, decidedIdx: prom.decidedIdx };
+  if (sp.leaderState.setPromise(meta, prom.logSync, true)) handleMajorityPromises(sp);
+}
+
+/** handlePromiseAccept syncs a follower that promises after the leader reached the Accept phase. */
+export function handlePromiseAccept<T, S>(sp: SequencePaxos<T, S>, from: NodeId, prom: Msg<T, S, 'Promise'>): void {
+  if (!ballotEquals(prom.n, sp.leaderState.nLeader)) return;
+  const meta = { pid: from, nAccepted: prom.nAccepted, acceptedIdx: prom.acceptedIdx, decidedIdx: prom.decidedIdx };
+  sp.leaderState.setPromise(meta, undefined, false);
+  sendAcceptSync(sp, from);
+}
+
+/** handleAccepted counts a follower's accepted index and decides what a quorum holds. */
+export function handleAccepted<T, S>(sp: SequencePaxos<T, S>, from: NodeId, acc: Msg<T, S, 'Accepted'>): void {
+  if (sp.role !== 'Leader' || sp.phase !== 'Accept' || !ballotEquals(acc.n, sp.leaderState.nLeader)) return;
+  if (!sp.leaderState.getPromiseMeta(from)) return;
+  sp.leaderState.setAcceptedIdx(from, acc.acceptedIdx);
+  if (acc.acceptedIdx > sp.st.decidedIdx && sp.leaderState.isChosen(acc.acceptedIdx)) decide(sp, acc.acceptedIdx);
+}
+
+function decide<T, S>(sp: SequencePaxos<T, S>, decidedIdx: number): void {
+  sp.st.setDecidedIdx(decidedIdx);
+  for (const to of sp.leaderState.getPromisedFollowers()) {
+    const queued = queuedAcceptDecide(sp, to);
+    if (queued) queued.decidedIdx = decidedIdx;
+    else sendDecide(sp, to, decidedIdx, false);
+  }
+}
+
+/** handleNotAccepted notes that a follower promised a higher ballot than ours. */
+export function handleNotAccepted<T, S>(sp: SequencePaxos<T, S>, from: NodeId, n: Ballot): void {
+  if (sp.role === 'Leader' && compareBallots(sp.leaderState.nLeader, n) < 0) sp.leaderState.lostPromise(from);
+}
+
+/** resendMessagesLeader resends Prepare to peers that have not promised, and the stop sign's accept or decide. */
+export function resendMessagesLeader<T, S>(sp: SequencePaxos<T, S>): void {
+  if (sp.phase === 'Accept' && sp.st.stopSign) {
+    const ss = sp.st.stopSign;
+    const decided = sp.st.stopSignIsDecided();
+    for (const to of sp.leaderState.getPromisedFollowers()) {
+      if (decided) sendDecide(sp, to, sp.st.decidedIdx, true);
+      else if (sp.leaderState.acceptedIdx.get(to) !== sp.st.acceptedIdx) sendAcceptStopSign(sp, to, ss, true);
+    }
+  }
+  if (sp.phase === 'Prepare' || sp.phase === 'Accept') {
+    for (const to of sp.leaderState.getPreparablePeers(sp.peers)) sendPrepare(sp, to);
+  }
+}
+
+/** flushBatchLeader writes and sends a partial batch. */
+export function flushBatchLeader<T, S>(sp: SequencePaxos<T, S>): void {
+  const batch = sp.st.takeBatch();
+  if (batch.length > 0) writeAndSendAccepts(sp, batch);
+}
