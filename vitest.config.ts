@@ -7,6 +7,9 @@ const src = (pkg: string) => fileURLToPath(new URL(`./packages/${pkg}/src/index.
 export default defineConfig({
   resolve: {
     alias: {
+      '@omnipaxos/simulator/storage-conformance': fileURLToPath(
+        new URL('./packages/simulator/src/storage-conformance.ts', import.meta.url),
+      ),
       '@omnipaxos/core': src('core'),
       '@omnipaxos/actors': src('actors'),
       '@omnipaxos/simulator': src('simulator'),
