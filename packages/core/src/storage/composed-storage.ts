@@ -32,6 +32,12 @@ export interface PaxosState<S = never> {
   flush?(): Promise<void>;
 }
 
+function checkIndex(name: string, idx: number): void {
+  if (!Number.isSafeInteger(idx) || idx < 0) {
+    throw new StorageError(`${name}: index must be a non-negative integer, got ${String(idx)}`);
+  }
+}
+
 interface StateBackup<S> {
   promise: Ballot | undefined;
   acceptedRound: Ballot | undefined;
@@ -53,6 +59,12 @@ export class ComposedStorage<T, S = never> implements Storage<T, S> {
   ) {}
 
   writeAtomically(ops: StorageOp<T, S>[]): void {
+    // Validate indices first, as MemoryStorage does: an invalid batch fails before anything (a trim
+    // in particular, which cannot be undone) is applied.
+    for (const op of ops) {
+      if (op.op === 'AppendOnPrefix') checkIndex('appendOnPrefix', op.fromIdx);
+      else if (op.op === 'Trim' || op.op === 'SetCompactedIdx' || op.op === 'SetDecidedIdx') checkIndex(op.op, op.idx);
+    }
     const backup = this.backupState();
     const logStart = this.paxosState.getCompactedIdx();
     const logEnd = this.logEnd();

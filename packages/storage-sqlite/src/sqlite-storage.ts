@@ -1,0 +1,362 @@
+import BetterSqlite3 from 'better-sqlite3';
+import type { Database, Statement } from 'better-sqlite3';
+import { type Ballot, type StopSign, type Storage, StorageError, type StorageOp, copyBallot } from '@omnipaxos/core';
+import { Packr } from 'msgpackr';
+import { type Codec, msgpackCodec } from './codec.js';
+import { type MetaKey, type PersistedState, loadState } from './persisted-state.js';
+import { type StorageIdentity, initSchema } from './schema.js';
+
+/** SqliteStorageOptions say where the database is, whose it is, and how values are encoded. */
+export interface SqliteStorageOptions<T, S> extends StorageIdentity {
+  /** Path of the database file (created if missing). */
+  path: string;
+  /** Codec for log entries; default msgpackr. */
+  codec?: Codec<T>;
+  /** Codec for snapshots; default msgpackr. */
+  snapshotCodec?: Codec<S>;
+  /** SQLite `synchronous` at commit: 'full' (default) fsyncs on every flush; 'off' is for tests only. */
+  synchronous?: 'full' | 'normal' | 'off';
+  /** Run `PRAGMA quick_check` on open (default true). */
+  verify?: boolean;
+}
+
+type StatementName =
+  | 'begin' | 'commit' | 'savepoint' | 'release' | 'rollbackTo' | 'insert'
+  | 'deleteFrom' | 'deleteBefore' | 'range' | 'putMeta' | 'deleteMeta';
+
+const stopSignPackr = new Packr({ useRecords: false, moreTypes: true });
+
+function checkIndex(name: string, idx: number): void {
+  if (!Number.isSafeInteger(idx) || idx < 0) {
+    throw new StorageError(`${name}: index must be a non-negative integer, got ${String(idx)}`);
+  }
+}
+
+function toBlob(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+function describe(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/**
+ * SqliteStorage is a durable Storage on SQLite (better-sqlite3, WAL). Writes go into one open
+ * transaction; `flush()` commits it with a durable sync, so one fsync covers a whole batch. Reads see
+ * the writes not yet flushed. A crash loses exactly the writes since the last completed `flush()`.
+ * Every `writeAtomically` (and every single write) runs in a savepoint: all of it applies or none.
+ */
+export class SqliteStorage<T, S = never> implements Storage<T, S> {
+  /** open opens (or creates) the database of one replica; see openSqliteStorage. */
+  static open<T, S = never>(options: SqliteStorageOptions<T, S>): SqliteStorage<T, S> {
+    return new SqliteStorage<T, S>(options);
+  }
+
+  /** path is the database file. */
+  readonly path: string;
+  /** identity is the cluster and pid this database belongs to. */
+  readonly identity: StorageIdentity;
+  private readonly db: Database;
+  private readonly codec: Codec<T>;
+  private readonly snapshotCodec: Codec<S>;
+  private readonly stmt: Record<StatementName, Statement>;
+  private state: PersistedState;
+  private failure: StorageError | undefined;
+  private closed = false;
+
+  private constructor(options: SqliteStorageOptions<T, S>) {
+    this.path = options.path;
+    this.identity = { clusterId: options.clusterId, pid: options.pid };
+    this.codec = options.codec ?? msgpackCodec<T>();
+    this.snapshotCodec = options.snapshotCodec ?? msgpackCodec<S>();
+    let db: Database | undefined;
+    try {
+      db = new BetterSqlite3(options.path);
+      db.pragma('journal_mode = WAL');
+      db.pragma(`synchronous = ${(options.synchronous ?? 'full').toUpperCase()}`);
+      initSchema(db, options.path, this.identity, options.verify ?? true);
+      this.state = loadState(db, options.path);
+      this.stmt = {
+        begin: db.prepare('BEGIN IMMEDIATE'),
+        commit: db.prepare('COMMIT'),
+        savepoint: db.prepare('SAVEPOINT w'),
+        release: db.prepare('RELEASE w'),
+        rollbackTo: db.prepare('ROLLBACK TO w'),
+        insert: db.prepare('INSERT INTO entries (idx, data) VALUES (?, ?)'),
+        deleteFrom: db.prepare('DELETE FROM entries WHERE idx >= ?'),
+        deleteBefore: db.prepare('DELETE FROM entries WHERE idx < ?'),
+        range: db.prepare('SELECT data FROM entries WHERE idx >= ? AND idx < ? ORDER BY idx').pluck(),
+        putMeta: db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)'),
+        deleteMeta: db.prepare('DELETE FROM meta WHERE key = ?'),
+      };
+    } catch (err) {
+      db?.close();
+      if (err instanceof StorageError) throw err;
+      throw new StorageError(`${options.path}: cannot open storage (corrupt or not a database?): ${describe(err)}`, {
+        cause: err,
+      });
+    }
+    this.db = db;
+  }
+
+  writeAtomically(ops: StorageOp<T, S>[]): void {
+    for (const op of ops) {
+      if (op.op === 'AppendOnPrefix') checkIndex('appendOnPrefix', op.fromIdx);
+      else if (op.op === 'Trim' || op.op === 'SetCompactedIdx' || op.op === 'SetDecidedIdx') checkIndex(op.op, op.idx);
+    }
+    this.mutate('writeAtomically', () => {
+      for (const op of ops) this.apply(op);
+    });
+  }
+
+  appendEntry(entry: T): void {
+    this.mutate('appendEntry', () => this.apply({ op: 'AppendEntry', entry }));
+  }
+
+  appendEntries(entries: T[]): void {
+    this.mutate('appendEntries', () => this.apply({ op: 'AppendEntries', entries }));
+  }
+
+  appendOnPrefix(fromIdx: number, entries: T[]): void {
+    checkIndex('appendOnPrefix', fromIdx);
+    this.mutate('appendOnPrefix', () => this.apply({ op: 'AppendOnPrefix', fromIdx, entries }));
+  }
+
+  setPromise(ballot: Ballot): void {
+    this.mutate('setPromise', () => this.apply({ op: 'SetPromise', ballot }));
+  }
+
+  getPromise(): Ballot | undefined {
+    this.checkUsable();
+    return this.state.promise && copyBallot(this.state.promise);
+  }
+
+  setDecidedIdx(idx: number): void {
+    checkIndex('setDecidedIdx', idx);
+    this.mutate('setDecidedIdx', () => this.apply({ op: 'SetDecidedIdx', idx }));
+  }
+
+  getDecidedIdx(): number {
+    this.checkUsable();
+    return this.state.decidedIdx;
+  }
+
+  setAcceptedRound(ballot: Ballot): void {
+    this.mutate('setAcceptedRound', () => this.apply({ op: 'SetAcceptedRound', ballot }));
+  }
+
+  getAcceptedRound(): Ballot | undefined {
+    this.checkUsable();
+    return this.state.acceptedRound && copyBallot(this.state.acceptedRound);
+  }
+
+  getEntries(from: number, to: number): T[] {
+    this.checkUsable();
+    const start = Math.max(from, this.state.trimmedIdx);
+    const end = Math.min(to, this.state.logEnd);
+    if (!(start < end)) return [];
+    return this.read('getEntries', () => {
+      const rows = this.stmt.range.all(start, end) as Uint8Array[];
+      const out = new Array<T>(rows.length);
+      for (let i = 0; i < rows.length; i++) out[i] = this.codec.decode(rows[i] as Uint8Array);
+      return out;
+    });
+  }
+
+  getLogLen(): number {
+    this.checkUsable();
+    return this.state.logEnd - this.state.trimmedIdx;
+  }
+
+  getSuffix(from: number): T[] {
+    return this.getEntries(from, this.state.logEnd);
+  }
+
+  setStopsign(stopSign: StopSign | undefined): void {
+    this.mutate('setStopsign', () => this.apply({ op: 'SetStopsign', stopSign }));
+  }
+
+  getStopsign(): StopSign | undefined {
+    this.checkUsable();
+    const b = this.state.stopSign;
+    return b && this.read('getStopsign', () => stopSignPackr.unpack(b) as StopSign);
+  }
+
+  trim(idx: number): void {
+    checkIndex('trim', idx);
+    this.mutate('trim', () => this.apply({ op: 'Trim', idx }));
+  }
+
+  setCompactedIdx(idx: number): void {
+    checkIndex('setCompactedIdx', idx);
+    this.mutate('setCompactedIdx', () => this.apply({ op: 'SetCompactedIdx', idx }));
+  }
+
+  getCompactedIdx(): number {
+    this.checkUsable();
+    return this.state.compactedIdx;
+  }
+
+  setSnapshot(snapshot: S | undefined): void {
+    this.mutate('setSnapshot', () => this.apply({ op: 'SetSnapshot', snapshot }));
+  }
+
+  getSnapshot(): S | undefined {
+    this.checkUsable();
+    const b = this.state.snapshot;
+    return b && this.read('getSnapshot', () => this.snapshotCodec.decode(b));
+  }
+
+  /** flush commits every write so far with a durable sync (one fsync for the whole batch). */
+  flush(): Promise<void> {
+    try {
+      this.flushSync();
+      return Promise.resolve();
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  /** flushSync is `flush()` for synchronous drivers: it returns once the writes are durable. */
+  flushSync(): void {
+    this.checkUsable();
+    if (!this.db.inTransaction) return;
+    try {
+      this.stmt.commit.run();
+    } catch (err) {
+      throw this.fail(`flush failed; writes since the last flush are not durable: ${describe(err)}`, err);
+    }
+  }
+
+  /** hasUnflushedWrites is true when writes wait for the next flush. */
+  hasUnflushedWrites(): boolean {
+    return !this.closed && this.db.inTransaction;
+  }
+
+  /** close flushes pending writes and closes the database; later calls do nothing. */
+  close(): void {
+    if (this.closed) return;
+    try {
+      if (!this.failure) this.flushSync();
+    } finally {
+      this.closed = true;
+      this.db.close();
+    }
+  }
+
+  /** discard closes the database and drops the writes not yet flushed, as a crash would. */
+  discard(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.db.close();
+  }
+
+  private checkUsable(): void {
+    if (this.closed) throw new StorageError(`${this.path}: storage is closed`);
+    if (this.failure) throw this.failure;
+  }
+
+  private fail(message: string, cause: unknown): StorageError {
+    this.failure = new StorageError(`${this.path}: ${message}; reopen the storage`, { cause });
+    return this.failure;
+  }
+
+  private read<R>(what: string, fn: () => R): R {
+    try {
+      return fn();
+    } catch (err) {
+      throw new StorageError(`${this.path}: ${what} failed: ${describe(err)}`, { cause: err });
+    }
+  }
+
+  /** mutate runs `fn` in a savepoint of the open transaction; on failure state and rows roll back. */
+  private mutate(what: string, fn: () => void): void {
+    this.checkUsable();
+    const saved = { ...this.state };
+    const hadTx = this.db.inTransaction;
+    try {
+      if (!hadTx) this.stmt.begin.run();
+      this.stmt.savepoint.run();
+    } catch (err) {
+      throw new StorageError(`${this.path}: ${what}: cannot start a write: ${describe(err)}`, { cause: err });
+    }
+    try {
+      fn();
+      this.stmt.release.run();
+    } catch (err) {
+      this.state = saved;
+      try {
+        if (this.db.inTransaction) {
+          this.stmt.rollbackTo.run();
+          this.stmt.release.run();
+        } else if (hadTx) {
+          throw new Error('SQLite rolled back the open transaction');
+        }
+      } catch (rollbackErr) {
+        throw this.fail(`${what} failed and unflushed writes were lost: ${describe(rollbackErr)}`, err);
+      }
+      if (err instanceof StorageError) throw err;
+      throw new StorageError(`${this.path}: ${what} failed: ${describe(err)}`, { cause: err });
+    }
+  }
+
+  private putMeta(key: MetaKey, value: string | number | Buffer | undefined): void {
+    if (value === undefined) this.stmt.deleteMeta.run(key);
+    else this.stmt.putMeta.run(key, value);
+  }
+
+  private insertEntries(entries: T[]): void {
+    const insert = this.stmt.insert!;
+    let idx = this.state.logEnd;
+    for (let i = 0; i < entries.length; i++) insert.run(idx++, toBlob(this.codec.encode(entries[i] as T)));
+    this.state.logEnd = idx;
+  }
+
+  /** apply performs one op inside the current savepoint, keeping `state` equal to the rows. */
+  private apply(op: StorageOp<T, S>): void {
+    const st = this.state;
+    switch (op.op) {
+      case 'AppendEntry':
+        return this.insertEntries([op.entry]);
+      case 'AppendEntries':
+        return this.insertEntries(op.entries);
+      case 'AppendOnPrefix': {
+        const cut = Math.max(op.fromIdx, st.trimmedIdx);
+        if (cut < st.logEnd) {
+          this.stmt.deleteFrom.run(cut);
+          st.logEnd = cut;
+        }
+        return this.insertEntries(op.entries);
+      }
+      case 'SetPromise':
+        st.promise = copyBallot(op.ballot);
+        return this.putMeta('promise', JSON.stringify(st.promise));
+      case 'SetAcceptedRound':
+        st.acceptedRound = copyBallot(op.ballot);
+        return this.putMeta('acceptedRound', JSON.stringify(st.acceptedRound));
+      case 'SetDecidedIdx':
+        st.decidedIdx = op.idx;
+        return this.putMeta('decidedIdx', op.idx);
+      case 'SetCompactedIdx':
+        st.compactedIdx = op.idx;
+        return this.putMeta('compactedIdx', op.idx);
+      case 'Trim':
+        if (op.idx <= st.trimmedIdx) return;
+        this.stmt.deleteBefore.run(op.idx);
+        st.trimmedIdx = op.idx;
+        st.logEnd = Math.max(st.logEnd, op.idx);
+        return this.putMeta('trimmedIdx', op.idx);
+      case 'SetStopsign':
+        st.stopSign = op.stopSign === undefined ? undefined : stopSignPackr.pack(op.stopSign);
+        return this.putMeta('stopSign', st.stopSign && toBlob(st.stopSign));
+      case 'SetSnapshot':
+        st.snapshot = op.snapshot === undefined ? undefined : this.snapshotCodec.encode(op.snapshot);
+        return this.putMeta('snapshot', st.snapshot && toBlob(st.snapshot));
+    }
+  }
+}
+
+/** openSqliteStorage opens (or creates) one replica's database; throws StorageError on a bad file. */
+export function openSqliteStorage<T, S = never>(options: SqliteStorageOptions<T, S>): SqliteStorage<T, S> {
+  return SqliteStorage.open<T, S>(options);
+}
