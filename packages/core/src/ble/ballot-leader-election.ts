@@ -107,14 +107,19 @@ export class BallotLeaderElection {
    */
   hbTimeout(paxos?: PaxosStatus): Ballot | undefined {
     this.updateLeader();
-    this.updateHappiness(paxos);
-    this.checkTakeover();
-    this.newHbRound();
     if (paxos && ballotGreater(paxos.promise, this.leader)) {
+      // Sequence Paxos promised a newer leader than any heartbeat showed: this round's replies
+      // predate it, so follow it and judge it next round rather than take over on stale replies.
+      // (The Rust original applies this after the takeover check; doing it first avoids a needless
+      // election, and lost in-flight proposals, right after a restart.)
       this.leader = copyBallot(paxos.promise);
       if (paxos.promise.pid === this.pid) this.currentBallot = copyBallot(paxos.promise);
       this.happy = true;
+    } else {
+      this.updateHappiness(paxos);
+      this.checkTakeover();
     }
+    this.newHbRound();
     return ballotEquals(this.leader, this.currentBallot) ? copyBallot(this.currentBallot) : undefined;
   }
 

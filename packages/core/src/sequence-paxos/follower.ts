@@ -7,12 +7,17 @@ import type { SequencePaxos } from './sequence-paxos.js';
 type Msg<T, S, K extends PaxosMsg<T, S>['type']> = Extract<PaxosMsg<T, S>, { type: K }>;
 
 /**
- * handlePrepare promises a higher ballot (or ours again while recovering) and tells the new leader
- * how up to date our log is, sending the part it lacks when ours is more up to date.
+ * handlePrepare promises a higher ballot, or the one we promised again, and tells the leader how up
+ * to date our log is, sending the part it lacks when ours is more up to date.
+ *
+ * Re-promising the same ballot goes beyond the Rust original (which does it only while recovering):
+ * a leader that lost track of our promise (e.g. a duplicated PrepareReq reset it) sends Prepare
+ * again and would otherwise never send us accepts. Answering restarts our sync with that leader,
+ * which is always safe.
  */
 export function handlePrepare<T, S>(sp: SequencePaxos<T, S>, from: NodeId, prep: Msg<T, S, 'Prepare'>): void {
   const c = sp.comparePromise(prep.n);
-  if (!(c > 0 || (c === 0 && sp.phase === 'Recover'))) return;
+  if (c < 0 || (c === 0 && prep.n.pid === sp.pid)) return;
   sp.st.flushBatch();
   sp.st.setPromise(prep.n);
   sp.role = 'Follower';

@@ -1,0 +1,409 @@
+import {
+  type ClusterConfig,
+  type FlexibleQuorum,
+  type LogEntry,
+  MemoryStorage,
+  type Message,
+  type NodeId,
+  OmniPaxos,
+  ProposeError,
+  type ServerConfig,
+  type SnapshotLogic,
+  type Storage,
+  StorageError,
+} from '@omnipaxos/core';
+import { describeLog, describeMessage, describeState } from './describe.js';
+import { FaultyStorage } from './faulty-storage.js';
+import { InvariantChecker, InvariantViolation } from './invariants.js';
+import { LinkMatrix } from './link-matrix.js';
+import { Prng } from './prng.js';
+
+/** ClusterOptions configure a simulated cluster. */
+export interface ClusterOptions<T, S> {
+  /** Seed of every random choice: the same seed replays the same run. */
+  seed: number;
+  /** The node ids, or a count n for nodes 1..n. */
+  nodes: NodeId[] | number;
+  configurationId?: number;
+  flexibleQuorum?: FlexibleQuorum;
+  /** Server settings shared by all nodes (pid is filled in). */
+  serverConfig?: Omit<ServerConfig, 'pid'>;
+  /** Per-node overrides, e.g. a leader priority. */
+  perNode?: (pid: NodeId) => Omit<ServerConfig, 'pid'>;
+  snapshot?: SnapshotLogic<T, S>;
+  /** Makes the storage under each node's FaultyStorage wrapper; default MemoryStorage. */
+  storage?: (pid: NodeId) => Storage<T, S>;
+  /** Check the invariants after every delivery round (default true). */
+  checkInvariants?: boolean;
+  /** Whether an entry may legitimately be decided twice (set when messages are duplicated). */
+  allowDuplicateDecisions?: boolean;
+  /** Probability that the messages due in one delivery round are shuffled. */
+  reorder?: number;
+  /** How many recent events to keep for the failure trace (default 400). */
+  traceLimit?: number;
+  /** When set, every event line is also handed to this function (for data-driven tests). */
+  onEvent?: (line: string) => void;
+  keyOf?: (entry: T) => string;
+}
+
+interface InFlight<T, S> {
+  deliverAt: number;
+  seq: number;
+  message: Message<T, S>;
+}
+
+/** SimulationError is a failed run: the message names the seed, the trace shows what led there. */
+export class SimulationError extends Error {
+  override readonly name = 'SimulationError';
+  constructor(
+    message: string,
+    readonly seed: number,
+    readonly trace: string[],
+    options?: { cause?: unknown },
+  ) {
+    super(`${message}\n  seed: ${seed} (replay with this seed)\n  last events:\n    ${trace.join('\n    ')}`, options);
+  }
+}
+
+const MAX_ROUNDS_PER_TICK = 10_000;
+
+/**
+ * Cluster runs OmniPaxos replicas on virtual ticks over a simulated network: every message is
+ * copied (structuredClone), links can be cut, lossy, duplicating and delaying, nodes can crash and
+ * restart from their storage, and storage writes can fail. The invariants are checked after every
+ * delivery round. Nothing here reads the clock or Math.random: a seed replays a run exactly.
+ */
+export class Cluster<T = string, S = never> {
+  readonly prng: Prng;
+  readonly links = new LinkMatrix();
+  readonly nodes: NodeId[];
+  readonly clusterConfig: ClusterConfig;
+  readonly checker: InvariantChecker<T, S>;
+  /** Virtual time in ticks. */
+  now = 0;
+  private readonly replicas = new Map<NodeId, OmniPaxos<T, S>>();
+  private readonly storages = new Map<NodeId, FaultyStorage<T, S>>();
+  private readonly alive = new Set<NodeId>();
+  private inflight: InFlight<T, S>[] = [];
+  private seq = 0;
+  /** Recent events; deliveries are kept as messages and rendered only when a run fails. */
+  private readonly trace: (string | { t: number; m: Message<T, S> })[] = [];
+  /** Messages delivered so far. */
+  delivered = 0;
+
+  constructor(readonly options: ClusterOptions<T, S>) {
+    this.prng = new Prng(options.seed);
+    this.nodes =
+      typeof options.nodes === 'number' ? Array.from({ length: options.nodes }, (_, i) => i + 1) : [...options.nodes];
+    this.clusterConfig = { configurationId: options.configurationId ?? 1, nodes: [...this.nodes] };
+    if (options.flexibleQuorum) this.clusterConfig.flexibleQuorum = { ...options.flexibleQuorum };
+    this.checker = new InvariantChecker<T, S>({
+      ...(options.keyOf ? { keyOf: options.keyOf } : {}),
+      uniqueDecisions: !options.allowDuplicateDecisions,
+    });
+    for (const pid of this.nodes) {
+      this.storages.set(pid, new FaultyStorage<T, S>(options.storage ? options.storage(pid) : new MemoryStorage<T, S>()));
+      this.start(pid);
+    }
+  }
+
+  private start(pid: NodeId): void {
+    const storage = this.storages.get(pid) as FaultyStorage<T, S>;
+    const serverConfig: ServerConfig = { ...this.options.serverConfig, ...this.options.perNode?.(pid), pid };
+    const replica = new OmniPaxos<T, S>(
+      { clusterConfig: this.clusterConfig, serverConfig },
+      storage,
+      this.options.snapshot ? { snapshot: this.options.snapshot } : {},
+    );
+    this.replicas.set(pid, replica);
+    this.alive.add(pid);
+  }
+
+  /** event records a line in the trace (and hands it to onEvent). */
+  event(line: string): void {
+    const l = `t${this.now} ${line}`;
+    this.remember(l);
+    this.options.onEvent?.(l);
+  }
+
+  private remember(item: string | { t: number; m: Message<T, S> }): void {
+    this.trace.push(item);
+    if (this.trace.length > (this.options.traceLimit ?? 4000)) this.trace.shift();
+  }
+
+  /** recentTrace renders the remembered events, oldest first. */
+  recentTrace(): string[] {
+    return this.trace.map((x) => (typeof x === 'string' ? x : `t${x.t} ${describeMessage(x.m)}`));
+  }
+
+  /** fail throws a SimulationError carrying the seed and the recent trace. */
+  fail(message: string, cause?: unknown): never {
+    const state = this.nodes.map((p) => (this.alive.has(p) ? describeState(this.replica(p)) : `${p}: crashed`));
+    throw new SimulationError(`${message}\n  state:\n    ${state.join('\n    ')}`, this.options.seed, this.recentTrace(), {
+      cause,
+    });
+  }
+
+  /** replica returns node `pid`'s current replica (the last one started). */
+  replica(pid: NodeId): OmniPaxos<T, S> {
+    const r = this.replicas.get(pid);
+    if (!r) throw new RangeError(`no node ${pid}`);
+    return r;
+  }
+
+  /** storage returns node `pid`'s storage, which survives crashes. */
+  storage(pid: NodeId): FaultyStorage<T, S> {
+    const s = this.storages.get(pid);
+    if (!s) throw new RangeError(`no node ${pid}`);
+    return s;
+  }
+
+  /** isAlive tells whether `pid` is running. */
+  isAlive(pid: NodeId): boolean {
+    return this.alive.has(pid);
+  }
+
+  /** aliveNodes lists the running nodes in pid order. */
+  aliveNodes(): NodeId[] {
+    return this.nodes.filter((p) => this.alive.has(p));
+  }
+
+  /** guarded runs a replica call; a storage failure crashes that node, any other error fails the run. */
+  private guarded(pid: NodeId, what: string, fn: () => void): void {
+    try {
+      fn();
+    } catch (err) {
+      if (err instanceof StorageError) {
+        this.event(`${pid} crashed by storage failure during ${what}: ${err.message}`);
+        this.alive.delete(pid);
+        return;
+      }
+      if (err instanceof SimulationError) throw err;
+      this.fail(`replica ${pid} threw during ${what}: ${err instanceof Error ? err.message : String(err)}`, err);
+    }
+  }
+
+  /** tick advances virtual time by `n` ticks: every live replica ticks, then messages flow until quiet. */
+  tick(n = 1): void {
+    for (let i = 0; i < n; i++) {
+      this.now += 1;
+      for (const pid of this.aliveNodes()) this.guarded(pid, 'tick', () => this.replica(pid).tick());
+      this.pump();
+    }
+  }
+
+  /** pump delivers every message due now, and the answers they cause, until nothing more is due. */
+  pump(): void {
+    for (let round = 0; round < MAX_ROUNDS_PER_TICK; round++) {
+      this.collectOutgoing();
+      const due = this.takeDue();
+      if (due.length === 0) return;
+      for (const f of due) this.deliver(f.message);
+      this.checkInvariants();
+    }
+    this.fail(`messages did not quiesce within ${MAX_ROUNDS_PER_TICK} rounds`);
+  }
+
+  /** stabilize delivers everything in flight, whatever its delay, until the network is empty. */
+  stabilize(maxRounds = MAX_ROUNDS_PER_TICK): void {
+    for (let round = 0; round < maxRounds; round++) {
+      this.collectOutgoing();
+      if (this.inflight.length === 0) return;
+      const all = this.inflight.sort((a, b) => a.deliverAt - b.deliverAt || a.seq - b.seq);
+      this.inflight = [];
+      for (const f of all) this.deliver(f.message);
+      this.checkInvariants();
+    }
+    this.fail(`network did not stabilize within ${maxRounds} rounds`);
+  }
+
+  private collectOutgoing(): void {
+    for (const pid of this.aliveNodes()) {
+      let out: Message<T, S>[] = [];
+      this.guarded(pid, 'takeOutgoingMessages', () => {
+        out = this.replica(pid).takeOutgoingMessages();
+      });
+      for (const m of out) this.route(m);
+    }
+  }
+
+  private route(m: Message<T, S>): void {
+    if (!this.links.isUp(m.from, m.to)) return;
+    const f = this.links.faultsOf(m.from, m.to);
+    if (this.prng.chance(f.drop)) return;
+    const copies = this.prng.chance(f.duplicate) ? 2 : 1;
+    for (let c = 0; c < copies; c++) {
+      const delay = f.maxDelay > f.minDelay ? this.prng.range(f.minDelay, f.maxDelay) : f.minDelay;
+      this.inflight.push({ deliverAt: this.now + delay, seq: this.seq++, message: structuredClone(m) });
+    }
+  }
+
+  private takeDue(): InFlight<T, S>[] {
+    const due: InFlight<T, S>[] = [];
+    const later: InFlight<T, S>[] = [];
+    for (const f of this.inflight) (f.deliverAt <= this.now ? due : later).push(f);
+    this.inflight = later;
+    due.sort((a, b) => a.deliverAt - b.deliverAt || a.seq - b.seq);
+    if (this.options.reorder && this.prng.chance(this.options.reorder)) this.prng.shuffle(due);
+    return due;
+  }
+
+  private deliver(m: Message<T, S>): void {
+    if (!this.alive.has(m.to)) return;
+    this.delivered += 1;
+    if (this.options.onEvent) this.event(describeMessage(m));
+    else this.remember({ t: this.now, m });
+    this.guarded(m.to, 'handleIncoming', () => this.replica(m.to).handleIncoming(m));
+  }
+
+  /** checkInvariants checks every live replica now (also run after each delivery round). */
+  checkInvariants(): void {
+    if (this.options.checkInvariants === false) return;
+    try {
+      for (const pid of this.aliveNodes()) this.checker.checkReplica(this.replica(pid));
+      this.checker.checkLeaders(this.aliveNodes().map((p) => this.replica(p)));
+    } catch (err) {
+      if (err instanceof InvariantViolation) this.fail(`invariant violated: ${err.message}`, err);
+      throw err;
+    }
+  }
+
+  /** propose appends `entry` at node `pid`; false when the node is down or refused it. */
+  propose(pid: NodeId, entry: T): boolean {
+    if (!this.alive.has(pid)) return false;
+    this.checker.recordProposal(entry);
+    let ok = false;
+    this.guarded(pid, 'append', () => {
+      try {
+        this.replica(pid).append(entry);
+        ok = true;
+      } catch (err) {
+        if (!(err instanceof ProposeError)) throw err;
+      }
+    });
+    if (this.options.onEvent) this.event(`propose ${pid} ${typeof entry === 'string' ? entry : JSON.stringify(entry)}${ok ? '' : ' (refused)'}`);
+    return ok;
+  }
+
+  /** reconfigure proposes, at node `pid`, a stop sign for the next configuration. */
+  reconfigure(pid: NodeId, next: ClusterConfig): boolean {
+    if (!this.alive.has(pid)) return false;
+    let ok = false;
+    this.guarded(pid, 'reconfigure', () => {
+      try {
+        this.replica(pid).reconfigure(next);
+        ok = true;
+      } catch (err) {
+        if (!(err instanceof ProposeError)) throw err;
+      }
+    });
+    return ok;
+  }
+
+  /** crash stops node `pid`: its replica and unsent messages are gone, its storage stays. */
+  crash(pid: NodeId): void {
+    this.alive.delete(pid);
+    this.inflight = this.inflight.filter((f) => f.message.to !== pid);
+    this.event(`crash ${pid}`);
+  }
+
+  /** restart builds a new replica for `pid` from its storage (crash recovery). */
+  restart(pid: NodeId): void {
+    if (this.alive.has(pid)) this.crash(pid);
+    this.event(`restart ${pid}`);
+    try {
+      this.start(pid);
+    } catch (err) {
+      this.fail(`replica ${pid} could not restart from its storage: ${err instanceof Error ? err.message : String(err)}`, err);
+    }
+    this.checkInvariants();
+  }
+
+  /** cut takes down both directions of the link between a and b. */
+  cut(a: NodeId, b: NodeId): void {
+    this.links.cut(a, b);
+    this.event(`cut ${a} ${b}`);
+  }
+
+  /** heal restores both directions of the link between a and b. */
+  heal(a: NodeId, b: NodeId): void {
+    this.links.heal(a, b);
+    this.event(`heal ${a} ${b}`);
+  }
+
+  /** healAll restores every link and clears every fault probability. */
+  healAll(): void {
+    this.links.healAll();
+    this.event('heal all');
+  }
+
+  /** isolate cuts `pid` off from every other node. */
+  isolate(pid: NodeId): void {
+    this.links.isolate(pid, this.nodes);
+    this.event(`isolate ${pid}`);
+  }
+
+  /** partition keeps links only within each group. */
+  partition(groups: NodeId[][]): void {
+    this.links.partition(groups, this.nodes);
+    this.event(`partition ${groups.map((g) => `[${g.join(',')}]`).join(' ')}`);
+  }
+
+  /** setConnectivity makes exactly the listed pairs connected (arbitrary partial connectivity). */
+  setConnectivity(pairs: [NodeId, NodeId][]): void {
+    this.links.setConnectivity(pairs, this.nodes);
+    this.event(`connectivity ${pairs.map(([a, b]) => `${a}-${b}`).join(' ')}`);
+  }
+
+  /** leader returns the live node leading in the Accept phase with the highest ballot, if any. */
+  leader(): NodeId | undefined {
+    let best: { pid: NodeId; n: number; prio: number } | undefined;
+    for (const pid of this.aliveNodes()) {
+      const s = this.replica(pid).getStatus();
+      if (s.role !== 'Leader' || s.phase !== 'Accept') continue;
+      const b = s.promise;
+      if (!best || b.n > best.n || (b.n === best.n && (b.priority > best.prio || (b.priority === best.prio && pid > best.pid)))) {
+        best = { pid, n: b.n, prio: b.priority };
+      }
+    }
+    return best?.pid;
+  }
+
+  /** runUntil ticks until `predicate` holds and returns the ticks taken; fails after `maxTicks`. */
+  runUntil(predicate: () => boolean, maxTicks: number, what = 'condition'): number {
+    const start = this.now;
+    while (!predicate()) {
+      if (this.now - start >= maxTicks) this.fail(`${what} not reached within ${maxTicks} ticks`);
+      this.tick();
+    }
+    return this.now - start;
+  }
+
+  /** decidedEntries returns node `pid`'s decided log entries (compacted prefix included as one entry). */
+  decidedEntries(pid: NodeId): LogEntry<T, S>[] {
+    const r = this.replica(pid);
+    return r.getDecidedIdx() === 0 ? [] : (r.readEntries(0, r.getDecidedIdx()) ?? []);
+  }
+
+  /** decidedValues returns the plain decided entries of node `pid`, in log order. */
+  decidedValues(pid: NodeId): T[] {
+    const out: T[] = [];
+    for (const e of this.decidedEntries(pid)) if (e.kind === 'Decided') out.push(e.entry);
+    return out;
+  }
+
+  /** describe renders every node's state, one per line. */
+  describe(): string {
+    return this.nodes.map((p) => (this.alive.has(p) ? describeState(this.replica(p)) : `${p}: crashed`)).join('\n');
+  }
+
+  /** describeLog renders node `pid`'s log. */
+  describeLog(pid: NodeId): string {
+    return this.alive.has(pid) ? describeLog(this.replica(pid)) : `${pid}: crashed`;
+  }
+
+  /** inFlight returns how many messages are in the network. */
+  inFlight(): number {
+    return this.inflight.length;
+  }
+}

@@ -1,0 +1,13 @@
+export { Cluster, type ClusterOptions, SimulationError } from './cluster.js';
+export { describeBallot, describeLog, describeLogEntry, describeMessage, describeState, describeValue } from './describe.js';
+export { FaultyStorage } from './faulty-storage.js';
+export { InvariantChecker, type InvariantCheckerOptions, InvariantViolation } from './invariants.js';
+export { LinkMatrix, type LinkFaults, NO_FAULTS } from './link-matrix.js';
+export { Prng } from './prng.js';
+export {
+  applyChained,
+  applyConstrainedElection,
+  applyQuorumLoss,
+  type PartialConnectivityScenario,
+} from './scenarios.js';
+export { runRandomFaults, type RandomRunOptions, type RandomRunResult } from './random-run.js';

@@ -1,0 +1,108 @@
+import type { NodeId, OmniPaxos } from '@omnipaxos/core';
+import { describeBallot, describeValue } from './describe.js';
+
+/** InvariantViolation is thrown when a safety property of the replicated log is broken. */
+export class InvariantViolation extends Error {
+  override readonly name = 'InvariantViolation';
+}
+
+/** InvariantCheckerOptions tune what the checker may assume about the run. */
+export interface InvariantCheckerOptions<T> {
+  /** Turns an entry into a comparable key; default: strings as they are, others as JSON. */
+  keyOf?: (entry: T) => string;
+  /** When true (no message duplication), no proposal may be decided twice. */
+  uniqueDecisions?: boolean;
+}
+
+/**
+ * InvariantChecker watches the replicas of one cluster and throws InvariantViolation when:
+ * two replicas decided different entries at one index; a decided entry was never proposed; an
+ * entry was decided twice (only without duplication); a replica's decided index went back (also
+ * across a crash and restart); two leaders hold the same ballot, or a leader holds another's ballot.
+ * It checks incrementally: each call reads only what was decided since the last call.
+ */
+export class InvariantChecker<T, S> {
+  private readonly decided = new Map<number, string>();
+  private readonly lastDecided = new Map<NodeId, number>();
+  private readonly proposed = new Set<string>();
+  private readonly decidedKeys = new Set<string>();
+  private readonly keyOf: (entry: T) => string;
+  private readonly uniqueDecisions: boolean;
+
+  constructor(options: InvariantCheckerOptions<T> = {}) {
+    this.keyOf = options.keyOf ?? ((e: T) => describeValue(e));
+    this.uniqueDecisions = options.uniqueDecisions ?? true;
+  }
+
+  /** recordProposal notes that `entry` was proposed (so it may be decided). */
+  recordProposal(entry: T): void {
+    this.proposed.add(this.keyOf(entry));
+  }
+
+  /** decidedAt returns the key decided at `idx` by any replica, if known. */
+  decidedAt(idx: number): string | undefined {
+    return this.decided.get(idx);
+  }
+
+  /** decidedCount returns how many indices some replica has decided. */
+  decidedCount(): number {
+    return this.decided.size;
+  }
+
+  /** checkReplica checks what `r` decided since the last check. */
+  checkReplica(r: OmniPaxos<T, S>): void {
+    const pid = r.pid;
+    const before = this.lastDecided.get(pid) ?? 0;
+    const now = r.getDecidedIdx();
+    if (now < before) {
+      throw new InvariantViolation(`replica ${pid}: decided index went back from ${before} to ${now}`);
+    }
+    if (now === before) return;
+    const from = Math.max(before, r.getCompactedIdx());
+    const entries = from < now ? (r.readEntries(from, now) ?? []) : [];
+    let idx = from;
+    for (const e of entries) {
+      if (e.kind === 'Trimmed' || e.kind === 'Snapshotted') {
+        idx = e.trimmedIdx;
+        continue;
+      }
+      let key: string;
+      if (e.kind === 'StopSign') {
+        key = `stopsign:c${e.stopSign.nextConfig.configurationId}`;
+      } else if (e.kind === 'Decided') {
+        key = this.keyOf(e.entry);
+        if (!this.proposed.has(key)) throw new InvariantViolation(`replica ${pid}: decided ${key} at ${idx}, which was never proposed`);
+      } else {
+        throw new InvariantViolation(`replica ${pid}: entry ${idx} is below the decided index ${now} but reads as undecided`);
+      }
+      const seen = this.decided.get(idx);
+      if (seen === undefined) {
+        if (this.uniqueDecisions && e.kind === 'Decided' && this.decidedKeys.has(key)) {
+          throw new InvariantViolation(`replica ${pid}: ${key} decided a second time, at ${idx}`);
+        }
+        this.decided.set(idx, key);
+        this.decidedKeys.add(key);
+      } else if (seen !== key) {
+        throw new InvariantViolation(`replica ${pid}: decided ${key} at ${idx}, but ${seen} was decided there before`);
+      }
+      idx += 1;
+    }
+    this.lastDecided.set(pid, now);
+  }
+
+  /** checkLeaders checks that no two replicas lead with one ballot and that a leader leads its own ballot. */
+  checkLeaders(replicas: Iterable<OmniPaxos<T, S>>): void {
+    const byBallot = new Map<string, NodeId>();
+    for (const r of replicas) {
+      const s = r.getStatus();
+      if (s.role !== 'Leader') continue;
+      if (s.promise.pid !== r.pid) {
+        throw new InvariantViolation(`replica ${r.pid} acts as leader under ${describeBallot(s.promise)}, another's ballot`);
+      }
+      const key = describeBallot(s.promise);
+      const other = byBallot.get(key);
+      if (other !== undefined) throw new InvariantViolation(`replicas ${other} and ${r.pid} both lead ballot ${key}`);
+      byBallot.set(key, r.pid);
+    }
+  }
+}

@@ -1,0 +1,161 @@
+import type { NodeId } from '@omnipaxos/core';
+import { Cluster } from './cluster.js';
+import type { Prng } from './prng.js';
+
+/** RandomRunOptions shape one randomized fault run. */
+export interface RandomRunOptions {
+  seed: number;
+  /** Number of servers (default: 3 or 5, chosen by the seed). */
+  nodes?: number;
+  /** Ticks of faulty operation before everything heals (default 600). */
+  faultTicks?: number;
+  /** Allow message duplication (then an entry may be decided twice). Default: chosen by the seed. */
+  duplicates?: boolean;
+  /** Batch size (default: 1 or 4, chosen by the seed). */
+  batchSize?: number;
+  /** Election timeouts allowed for liveness after healing (default 30). */
+  livenessTimeouts?: number;
+}
+
+/** RandomRunResult summarizes a run that passed. */
+export interface RandomRunResult {
+  seed: number;
+  nodes: number;
+  ticks: number;
+  delivered: number;
+  decided: number;
+  crashes: number;
+  storageFailures: number;
+  /** Ticks from healing until every post-heal proposal was decided everywhere. */
+  recoveryTicks: number;
+}
+
+const ELECTION = 5;
+
+function randomFaults(prng: Prng, duplicates: boolean): { drop: number; duplicate: number; minDelay: number; maxDelay: number } {
+  return {
+    drop: prng.chance(0.5) ? prng.next() * 0.3 : 0,
+    duplicate: duplicates ? prng.next() * 0.2 : 0,
+    minDelay: 0,
+    maxDelay: prng.chance(0.5) ? prng.range(0, 6) : 0,
+  };
+}
+
+/**
+ * runRandomFaults drives a cluster through random faults — message loss, duplication, reordering,
+ * partial partitions, crashes and restarts, failing storage writes — with proposals at random
+ * servers, checking the safety invariants after every delivery round. It then heals everything and
+ * checks liveness: fresh proposals are decided on every server within a bounded number of election
+ * timeouts. Throws SimulationError (with the seed) on any violation.
+ */
+export function runRandomFaults(options: RandomRunOptions): RandomRunResult {
+  const seed = options.seed;
+  const cluster0 = new Cluster<string>({ seed, nodes: 1 + 2, checkInvariants: false });
+  const choose = cluster0.prng; // a seed-derived generator for the run's shape
+  const n = options.nodes ?? (choose.chance(0.5) ? 3 : 5);
+  const duplicates = options.duplicates ?? choose.chance(0.3);
+  const batchSize = options.batchSize ?? (choose.chance(0.5) ? 1 : 4);
+  const c = new Cluster<string>({
+    seed,
+    nodes: n,
+    serverConfig: { electionTickTimeout: ELECTION, resendMessageTickTimeout: 4 * ELECTION, batchSize, flushBatchTickTimeout: 3 },
+    allowDuplicateDecisions: duplicates,
+    reorder: 0.2,
+  });
+  const prng = c.prng;
+  const faultTicks = options.faultTicks ?? 600;
+  let proposals = 0;
+  let crashes = 0;
+  let storageFailures = 0;
+  const down = new Set<NodeId>();
+  for (let t = 0; t < faultTicks; t++) {
+    const r = prng.next();
+    if (r < 0.02) {
+      const a = prng.pick(c.nodes);
+      const b = prng.pick(c.nodes);
+      if (a !== b) c.cut(a, b);
+    } else if (r < 0.04) {
+      const a = prng.pick(c.nodes);
+      const b = prng.pick(c.nodes);
+      if (a !== b) c.heal(a, b);
+    } else if (r < 0.045) {
+      c.links.defaults = randomFaults(prng, duplicates);
+    } else if (r < 0.05) {
+      const a = prng.pick(c.nodes);
+      for (const b of c.nodes) if (b !== a) c.links.setFaults(a, b, randomFaults(prng, duplicates));
+    } else if (r < 0.056 && down.size < Math.floor((n - 1) / 2) && c.aliveNodes().length > 0) {
+      const victim = prng.pick(c.aliveNodes());
+      c.crash(victim);
+      down.add(victim);
+      crashes += 1;
+    } else if (r < 0.07 && down.size > 0) {
+      const back = prng.pick([...down]);
+      down.delete(back);
+      c.restart(back);
+    } else if (r < 0.074 && c.aliveNodes().length > 0) {
+      const victim = prng.pick(c.aliveNodes());
+      c.storage(victim).failNthWriteFromNow(prng.range(1, 5));
+      storageFailures += 1;
+    } else if (r < 0.078) {
+      const ids = prng.shuffle([...c.nodes]);
+      const cut = prng.range(1, n - 1);
+      c.partition([ids.slice(0, cut), ids.slice(cut)]);
+    }
+    if (prng.chance(0.3)) c.propose(prng.pick(c.nodes), `e${proposals++}`);
+    c.tick();
+    // A storage failure crashes a node: bring it back later like any crash.
+    for (const pid of c.nodes) if (!c.isAlive(pid) && !down.has(pid)) down.add(pid);
+  }
+  // Heal everything: links, faults, crashed servers.
+  c.healAll();
+  for (const pid of c.nodes) c.storage(pid).failAt = undefined;
+  for (const pid of c.nodes) if (!c.isAlive(pid)) down.add(pid);
+  for (const pid of down) c.restart(pid);
+  down.clear();
+  const healedAt = c.now;
+  const bound = (options.livenessTimeouts ?? 30) * ELECTION;
+  // Core forwards proposals best-effort (a leader change may drop one; clients retry), so liveness
+  // is judged on proposals made once every server follows one leader in the Accept phase.
+  c.runUntil(() => {
+    const leader = c.leader();
+    return leader !== undefined && c.nodes.every((p) => {
+      const l = c.replica(p).getCurrentLeader();
+      return l !== undefined && l.pid === leader && l.accepted;
+    });
+  }, bound, 'every server following one leader after healing');
+  // Like a real client, retry an operation that was not decided within a few election timeouts
+  // (a leader change may drop an in-flight proposal); each attempt is a distinct entry.
+  const pending = new Map<number, number>(); // operation -> attempt
+  for (let op = 0; op < 3; op++) {
+    pending.set(op, 0);
+    c.propose(prng.pick(c.nodes), `fresh${op}#0`);
+  }
+  const isDecidedEverywhere = (op: number): boolean =>
+    c.nodes.every((pid) => c.decidedValues(pid).some((v) => v.startsWith(`fresh${op}#`)));
+  let lastTry = c.now;
+  c.runUntil(
+    () => {
+      for (const op of [...pending.keys()]) if (isDecidedEverywhere(op)) pending.delete(op);
+      if (pending.size > 0 && c.now - lastTry >= 6 * ELECTION) {
+        lastTry = c.now;
+        for (const [op, attempt] of pending) {
+          pending.set(op, attempt + 1);
+          c.propose(prng.pick(c.nodes), `fresh${op}#${attempt + 1}`);
+        }
+      }
+      return pending.size === 0;
+    },
+    Math.max(1, bound - (c.now - healedAt)),
+    'every post-heal operation decided on every server',
+  );
+  return {
+    seed,
+    nodes: n,
+    ticks: c.now,
+    delivered: c.delivered,
+    decided: c.checker.decidedCount(),
+    crashes,
+    storageFailures,
+    recoveryTicks: c.now - healedAt,
+  };
+}
