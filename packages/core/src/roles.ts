@@ -11,4 +11,10 @@ export interface PaxosStatus {
   role: Role;
   phase: Phase;
   promise: Ballot;
+  /**
+   * While leading: the highest ballot a peer holds that refused ours. A server that crashed while
+   * leading keeps its own higher promise and refuses the current leader; leader election then
+   * takes a ballot above it (when nobody actually leads with it) so that server can rejoin.
+   */
+  rejectedBy?: Ballot;
 }

@@ -118,6 +118,7 @@ export class BallotLeaderElection {
     } else {
       this.updateHappiness(paxos);
       this.checkTakeover();
+      this.checkRejection(paxos);
     }
     this.newHbRound();
     return ballotEquals(this.leader, this.currentBallot) ? copyBallot(this.currentBallot) : undefined;
@@ -161,6 +162,19 @@ export class BallotLeaderElection {
       this.leader = copyBallot(this.currentBallot);
       this.happy = true;
     }
+  }
+
+  /**
+   * checkRejection: we lead, but a peer refuses us because it holds a higher promise that nobody
+   * leads with (it crashed while leading it). Take a ballot above it so that the peer can rejoin.
+   */
+  private checkRejection(paxos?: PaxosStatus): void {
+    const rejected = paxos?.rejectedBy;
+    if (!rejected || !ballotEquals(this.leader, this.currentBallot) || !ballotGreater(rejected, this.currentBallot)) return;
+    if (this.replies.some((r) => compareBallots(r.ballot, rejected) >= 0)) return;
+    this.currentBallot.n = rejected.n + 1;
+    this.leader = copyBallot(this.currentBallot);
+    this.happy = true;
   }
 
   private handleRequest(from: NodeId, round: number): void {

@@ -17,7 +17,13 @@ type Msg<T, S, K extends PaxosMsg<T, S>['type']> = Extract<PaxosMsg<T, S>, { typ
  */
 export function handlePrepare<T, S>(sp: SequencePaxos<T, S>, from: NodeId, prep: Msg<T, S, 'Prepare'>): void {
   const c = sp.comparePromise(prep.n);
-  if (c < 0 || (c === 0 && prep.n.pid === sp.pid)) return;
+  if (c < 0) {
+    // Tell an older leader it is behind, so it can take a ballot above ours (see PaxosStatus.rejectedBy).
+    sp.send(from, { type: 'NotAccepted', n: sp.getPromise() });
+    return;
+  }
+  if (c === 0 && prep.n.pid === sp.pid) return;
+  if (c > 0) sp.lastSyncSession = 0;
   sp.st.flushBatch();
   sp.st.setPromise(prep.n);
   sp.role = 'Follower';
@@ -47,6 +53,14 @@ export function handlePrepare<T, S>(sp: SequencePaxos<T, S>, from: NodeId, prep:
 /** handleAcceptSync adopts the leader's log and enters the Accept phase. */
 export function handleAcceptSync<T, S>(sp: SequencePaxos<T, S>, from: NodeId, acc: Msg<T, S, 'AcceptSync'>): void {
   if (!checkValidBallot(sp, acc.n) || sp.role !== 'Follower' || sp.phase !== 'Prepare') return;
+  // Each AcceptSync of one leader opens a new session; an older one (delayed or duplicated) was
+  // computed from an older promise and must not be applied.
+  if (acc.seqNum.session <= sp.lastSyncSession) return;
+  if (!sp.st.canApplySync(acc.logSync)) {
+    sp.reconnectedUnguarded(from);
+    return;
+  }
+  sp.lastSyncSession = acc.seqNum.session;
   sp.cachedPromise = undefined;
   const acceptedIdx = sp.st.syncLog(acc.n, acc.decidedIdx, acc.logSync);
   sp.phase = 'Accept';

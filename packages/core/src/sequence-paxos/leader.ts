@@ -16,6 +16,7 @@ export function handleLeader<T, S>(sp: SequencePaxos<T, S>, n: Ballot): void {
     return;
   }
   sp.leaderState = new LeaderState<T, S>(n, sp.nodes, sp.quorum);
+  sp.rejectedBy = undefined;
   // Entries still in our batch belong to the log we now sync from; write them first.
   sp.st.flushBatch();
   sp.st.setPromise(n);
@@ -177,6 +178,9 @@ function sendDecide<T, S>(sp: SequencePaxos<T, S>, to: NodeId, decidedIdx: numbe
 function handleMajorityPromises<T, S>(sp: SequencePaxos<T, S>): void {
   const ls = sp.leaderState;
   const maxSync = ls.takeMaxPromiseSync();
+  if (maxSync && !sp.st.canApplySync(maxSync)) {
+    throw new InvariantError(`the most up-to-date promise syncs from ${maxSync.syncIdx}, past our log end ${sp.st.acceptedIdx}`);
+  }
   let acceptedIdx = sp.st.syncLog(ls.nLeader, ls.getMaxDecidedIdx(), maxSync);
   if (!sp.st.stopSign) {
     if (sp.bufferedProposals.length > 0) {
@@ -230,7 +234,9 @@ function decide<T, S>(sp: SequencePaxos<T, S>, decidedIdx: number): void {
 
 /** handleNotAccepted notes that a follower promised a higher ballot than ours. */
 export function handleNotAccepted<T, S>(sp: SequencePaxos<T, S>, from: NodeId, n: Ballot): void {
-  if (sp.role === 'Leader' && compareBallots(sp.leaderState.nLeader, n) < 0) sp.leaderState.lostPromise(from);
+  if (sp.role !== 'Leader' || compareBallots(sp.leaderState.nLeader, n) >= 0) return;
+  sp.leaderState.lostPromise(from);
+  if (!sp.rejectedBy || compareBallots(n, sp.rejectedBy) > 0) sp.rejectedBy = copyBallot(n);
 }
 
 /** resendMessagesLeader resends Prepare to peers that have not promised, and the stop sign's accept or decide. */

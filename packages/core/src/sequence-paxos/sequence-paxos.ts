@@ -58,6 +58,10 @@ export class SequencePaxos<T, S = never> {
   latestAccepted: { n: Ballot; idx: number } | undefined;
   /** @internal */ currentSeqNum: SequenceNumber = { session: 0, counter: 0 };
   /** @internal */ cachedPromise: Extract<PaxosMsg<T, S>, { type: 'Promise' }> | undefined;
+  /** @internal Highest AcceptSync session applied under the current promise. */
+  lastSyncSession = 0;
+  /** @internal Highest ballot a peer answered our leadership with NotAccepted. */
+  rejectedBy: Ballot | undefined;
   private failure: Error | undefined;
 
   constructor(config: SequencePaxosConfig, storage: Storage<T, S>, options: SequencePaxosOptions<T, S> = {}) {
@@ -293,7 +297,9 @@ export class SequencePaxos<T, S = never> {
 
   /** getStatus tells leader election our role, phase and promise. */
   getStatus(): PaxosStatus {
-    return { role: this.role, phase: this.phase, promise: copyBallot(this.st.promise) };
+    const status: PaxosStatus = { role: this.role, phase: this.phase, promise: copyBallot(this.st.promise) };
+    if (this.rejectedBy && this.role === 'Leader') status.rejectedBy = copyBallot(this.rejectedBy);
+    return status;
   }
 
   /** getPromise returns the highest ballot promised. */

@@ -143,6 +143,16 @@ export class InternalStorage<T, S> {
   }
 
   /**
+   * canApplySync tells whether `sync` fits this log: without a snapshot or trim it must start at or
+   * before the end of our entries, or its suffix would land at the wrong indices.
+   */
+  canApplySync(sync: LogSync<T, S>): boolean {
+    if (sync.decidedSnapshot || sync.trimmed) return true;
+    const entriesEnd = this.acceptedIdx - (this.stopSign ? 1 : 0);
+    return sync.syncIdx <= entriesEnd && sync.syncIdx >= this.compactedIdx;
+  }
+
+  /**
    * syncLog adopts a leader's (or the most up-to-date promiser's) log in one atomic write: the
    * accepted round, the decided index, the snapshot, the suffix from `syncIdx`, and the stop sign.
    * Returns the new accepted index.
