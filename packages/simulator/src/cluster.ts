@@ -227,8 +227,12 @@ export class Cluster<T = string, S = never> {
     }
   }
 
+  /** dropIf, when set, drops every message it returns true for (targeted omission faults). */
+  dropIf: ((m: Message<T, S>) => boolean) | undefined;
+
   private route(m: Message<T, S>): void {
     if (!this.links.isUp(m.from, m.to)) return;
+    if (this.dropIf?.(m)) return;
     const f = this.links.faultsOf(m.from, m.to);
     if (this.prng.chance(f.drop)) return;
     const copies = this.prng.chance(f.duplicate) ? 2 : 1;
