@@ -1,0 +1,78 @@
+import { BallotLeaderElection, type ClusterConfig, type NodeId, type PaxosStatus, SERVER_DEFAULTS, type ServerConfig } from '@omnipaxos/core';
+import { driverLogic } from './actor-logic.js';
+import type { ElectionActorEvent } from './events.js';
+import type { ReportTarget } from './paxos-driver.js';
+import type { ReplicaStorage, ReplicatedEntry } from './replicated-entry.js';
+import type { Transport } from './transport.js';
+
+/** ElectionActorInput is what the supervisor hands a leader-election actor when it spawns one. */
+export interface ElectionActorInput<T> {
+  pid: NodeId;
+  config: ClusterConfig;
+  server: Omit<ServerConfig, 'pid'>;
+  /** Read once at start: a stored promise makes the election start from the recovered leader. */
+  storage: ReplicaStorage<T>;
+  transport: Transport<ReplicatedEntry<T>>;
+  parent: ReportTarget<T>;
+  incarnation: number;
+}
+
+/**
+ * ElectionDriver runs Ballot Leader Election on ticks: every electionTickTimeout ticks it ends a
+ * heartbeat round with the latest status its Paxos sibling reported, and tells the supervisor (which
+ * routes it to the Paxos sibling) `omnipaxos.leader { ballot }` when this server should lead.
+ */
+export class ElectionDriver<T> {
+  private ble: BallotLeaderElection | undefined;
+  private ticks = 0;
+  private status: PaxosStatus | undefined;
+  private readonly timeout: number;
+
+  constructor(private readonly input: ElectionActorInput<T>) {
+    this.timeout = input.server.electionTickTimeout ?? SERVER_DEFAULTS.electionTickTimeout;
+  }
+
+  /** start builds the election, recovering the leader from the stored promise if there is one. */
+  start(): void {
+    const { pid, config, server, storage } = this.input;
+    const promise = storage.getPromise();
+    this.ble = new BallotLeaderElection(
+      {
+        configurationId: config.configurationId,
+        pid,
+        peers: config.nodes.filter((p) => p !== pid),
+        priority: server.leaderPriority ?? 0,
+        ...(config.flexibleQuorum ? { flexibleQuorum: config.flexibleQuorum } : {}),
+      },
+      promise && promise.n > 0 ? promise : undefined,
+    );
+    this.sendOutgoing(this.ble);
+  }
+
+  /** handle applies one event and sends the heartbeats it produced. */
+  handle(event: ElectionActorEvent): void {
+    if (event.type === 'omnipaxos.crash') throw event.error;
+    const ble = this.ble;
+    if (!ble) return;
+    if (event.type === 'omnipaxos.tick') this.tickTimeout(ble);
+    else if (event.type === 'omnipaxos.message') ble.handle(event.message);
+    else if (event.type === 'omnipaxos.status') this.status = event.status;
+    this.sendOutgoing(ble);
+  }
+
+  private tickTimeout(ble: BallotLeaderElection): void {
+    if (++this.ticks < this.timeout) return;
+    this.ticks = 0;
+    const ballot = ble.hbTimeout(this.status);
+    if (ballot) this.input.parent.send({ type: 'omnipaxos.leader', incarnation: this.input.incarnation, ballot });
+  }
+
+  private sendOutgoing(ble: BallotLeaderElection): void {
+    for (const m of ble.takeOutgoingMessages()) this.input.transport.send(m);
+  }
+}
+
+/** electionActorLogic is the leader-election actor (wraps BallotLeaderElection), driven by `omnipaxos.tick`. */
+export function electionActorLogic<T>() {
+  return driverLogic<ElectionDriver<T>, ElectionActorEvent, ElectionActorInput<T>>((input) => new ElectionDriver(input));
+}

@@ -1,0 +1,210 @@
+import {
+  type ClusterConfig,
+  type LogEntry,
+  type NodeId,
+  type PaxosStatus,
+  ProposeError,
+  type ProposeErrorCode,
+  SequencePaxos,
+  type ServerConfig,
+  SERVER_DEFAULTS,
+} from '@omnipaxos/core';
+import type { ChildReport, PaxosActorEvent } from './events.js';
+import type { ReplicaStorage, ReplicatedEntry } from './replicated-entry.js';
+import type { Transport } from './transport.js';
+
+/** ReportTarget is where a child actor sends its reports: its supervisor. */
+export interface ReportTarget<T> {
+  send(event: ChildReport<T>): void;
+}
+
+/** PaxosActorInput is what the supervisor hands a Paxos actor when it spawns one. */
+export interface PaxosActorInput<T> {
+  pid: NodeId;
+  config: ClusterConfig;
+  server: Omit<ServerConfig, 'pid'>;
+  storage: ReplicaStorage<T>;
+  transport: Transport<ReplicatedEntry<T>>;
+  parent: ReportTarget<T>;
+  incarnation: number;
+  /** Local index from which decided entries are still to be reported (what the supervisor has seen). */
+  reportFrom: number;
+}
+
+/**
+ * PaxosDriver is the Paxos actor's state: a SequencePaxos and its tick counters. Events are applied
+ * synchronously; once per batch (a microtask) `drain` takes the outgoing messages and the newly
+ * decided entries, awaits `storage.flush()` and only then sends and reports them — the durability
+ * contract. Flushes are chained, so batches are published in order.
+ */
+export class PaxosDriver<T> {
+  private sp: SequencePaxos<ReplicatedEntry<T>> | undefined;
+  private resendTicks = 0;
+  private flushTicks = 0;
+  private readonly resendTimeout: number;
+  private readonly flushTimeout: number;
+  private reportedIdx: number;
+  private lastStatus = '';
+  private drainScheduled = false;
+  private failed = false;
+  private flushChain: Promise<void> = Promise.resolve();
+  private crash: (error: unknown) => void = () => {};
+
+  constructor(private readonly input: PaxosActorInput<T>) {
+    this.resendTimeout = input.server.resendMessageTickTimeout ?? SERVER_DEFAULTS.resendMessageTickTimeout;
+    this.flushTimeout = input.server.flushBatchTickTimeout ?? SERVER_DEFAULTS.flushBatchTickTimeout;
+    this.reportedIdx = input.reportFrom;
+  }
+
+  /** start builds the SequencePaxos from storage (a stored promise makes it recover) and publishes its state. */
+  start(crash: (error: unknown) => void): void {
+    this.crash = crash;
+    const { pid, config, server, storage } = this.input;
+    this.sp = new SequencePaxos<ReplicatedEntry<T>>(
+      {
+        configurationId: config.configurationId,
+        pid,
+        nodes: config.nodes,
+        ...(config.flexibleQuorum ? { flexibleQuorum: config.flexibleQuorum } : {}),
+        ...(server.batchSize !== undefined ? { batchSize: server.batchSize } : {}),
+        ...(server.bufferSize !== undefined ? { bufferSize: server.bufferSize } : {}),
+      },
+      storage,
+    );
+    this.scheduleDrain();
+  }
+
+  /** handle applies one event; it throws (failing the actor) on a storage or invariant error. */
+  handle(event: PaxosActorEvent<T>): void {
+    if (event.type === 'omnipaxos.crash') {
+      this.failed = true;
+      throw event.error;
+    }
+    const sp = this.sp;
+    if (!sp || this.failed) return;
+    try {
+      switch (event.type) {
+        case 'omnipaxos.tick':
+          this.tickTimeouts(sp);
+          break;
+        case 'omnipaxos.message':
+          if (event.message.kind === 'SequencePaxos') sp.handle(event.message);
+          break;
+        case 'omnipaxos.leader':
+          sp.handleLeader(event.ballot);
+          break;
+        case 'omnipaxos.append':
+          this.appendEntries(sp, event.entries);
+          break;
+        case 'omnipaxos.reconfigure':
+          this.reconfigure(sp, event.nextConfig, event.metadata);
+          break;
+        case 'omnipaxos.reconnected':
+          sp.reconnected(event.peer);
+          break;
+      }
+    } catch (err) {
+      this.failed = true;
+      throw err;
+    }
+    this.scheduleDrain();
+  }
+
+  private tickTimeouts(sp: SequencePaxos<ReplicatedEntry<T>>): void {
+    if (++this.resendTicks >= this.resendTimeout) {
+      this.resendTicks = 0;
+      sp.resendMessageTimeout();
+    }
+    if (++this.flushTicks >= this.flushTimeout) {
+      this.flushTicks = 0;
+      sp.flushBatchTimeout();
+    }
+  }
+
+  private appendEntries(sp: SequencePaxos<ReplicatedEntry<T>>, entries: ReplicatedEntry<T>[]): void {
+    let rejected: ReplicatedEntry<T>[] | undefined;
+    let code: ProposeErrorCode = 'BufferFull';
+    for (const e of entries) {
+      try {
+        sp.append(e);
+      } catch (err) {
+        if (!(err instanceof ProposeError)) throw err;
+        (rejected ??= []).push(e);
+        code = err.code;
+      }
+    }
+    if (rejected) this.input.parent.send({ type: 'omnipaxos.rejected', incarnation: this.input.incarnation, entries: rejected, code });
+  }
+
+  private reconfigure(sp: SequencePaxos<ReplicatedEntry<T>>, next: ClusterConfig, metadata?: Uint8Array): void {
+    try {
+      sp.reconfigure(next, metadata);
+    } catch (err) {
+      // A second stop sign or an invalid configuration is the caller's mistake, not a crash.
+      if (!(err instanceof ProposeError) && !(err instanceof Error && err.name === 'ConfigError')) throw err;
+    }
+  }
+
+  private scheduleDrain(): void {
+    if (this.drainScheduled) return;
+    this.drainScheduled = true;
+    queueMicrotask(this.drain);
+  }
+
+  private readonly drain = (): void => {
+    this.drainScheduled = false;
+    const sp = this.sp;
+    if (!sp || this.failed) return;
+    let messages;
+    let decided: LogEntry<ReplicatedEntry<T>, never>[] | undefined;
+    let fromIdx = this.reportedIdx;
+    try {
+      messages = sp.takeOutgoingMessages();
+      const decidedIdx = sp.getDecidedIdx();
+      if (decidedIdx > this.reportedIdx) {
+        decided = sp.readDecidedSuffix(this.reportedIdx) ?? [];
+        fromIdx = this.reportedIdx;
+        this.reportedIdx = decidedIdx;
+      }
+      this.reportStatus(sp);
+    } catch (err) {
+      this.fail(err);
+      return;
+    }
+    const flush = this.input.storage.flush?.bind(this.input.storage);
+    if (!flush) {
+      this.publish(messages, fromIdx, decided);
+      return;
+    }
+    this.flushChain = this.flushChain
+      .then(flush)
+      .then(() => this.publish(messages, fromIdx, decided))
+      .catch((err: unknown) => this.fail(err));
+  };
+
+  private publish(
+    messages: ReturnType<SequencePaxos<ReplicatedEntry<T>>['takeOutgoingMessages']>,
+    fromIdx: number,
+    decided: LogEntry<ReplicatedEntry<T>, never>[] | undefined,
+  ): void {
+    if (this.failed) return;
+    const { transport, parent, incarnation } = this.input;
+    for (const m of messages) transport.send(m);
+    if (decided && decided.length > 0) parent.send({ type: 'omnipaxos.decided', incarnation, fromIdx, entries: decided });
+  }
+
+  private reportStatus(sp: SequencePaxos<ReplicatedEntry<T>>): void {
+    const status: PaxosStatus = sp.getStatus();
+    const leader = sp.getCurrentLeader();
+    const key = `${status.role}|${status.phase}|${status.promise.n}|${status.promise.pid}|${leader?.pid}|${leader?.accepted}`;
+    if (key === this.lastStatus) return;
+    this.lastStatus = key;
+    this.input.parent.send({ type: 'omnipaxos.status', incarnation: this.input.incarnation, status, leader });
+  }
+
+  private fail(err: unknown): void {
+    if (this.failed) return;
+    this.failed = true;
+    this.crash(err);
+  }
+}
