@@ -113,7 +113,8 @@ export function createReplica<T>(options: CreateReplicaOptions<T>): Replica<T> {
   });
   actor.subscribe({
     complete: () => {
-      closed ??= 'Shutdown';
+      const state = actor.getSnapshot().value;
+      closed ??= state === 'retired' ? 'StopSign' : state === 'escalated' ? 'Escalated' : 'Shutdown';
       rejectAll(closed);
     },
     error: () => {

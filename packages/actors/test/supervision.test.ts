@@ -50,11 +50,12 @@ describe('supervision', () => {
     const router = new Router<ReplicatedEntry<unknown>>({ clock, tickMs: TICK_MS });
     const escalations: unknown[] = [];
     const parent = setup({
+      actors: { replica: replicaSupervisor },
       types: {} as { context: { replicas: AnyActorRef[] }; events: { type: string; pid?: NodeId; error?: unknown } },
     }).createMachine({
       context: ({ spawn }) => ({
         replicas: [1, 2, 3].map((pid) =>
-          spawn(replicaSupervisor, {
+          spawn('replica', {
             id: `replica-${pid}`,
             input: {
               pid,
