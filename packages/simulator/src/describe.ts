@@ -80,6 +80,7 @@ export function describeLogEntry(e: LogEntry<unknown, unknown>): string {
 export function describeState(r: OmniPaxos<unknown, unknown>): string {
   const s = r.getStatus();
   const leader = r.getCurrentLeader();
+  const stopSign = r.isReconfigured();
   return [
     `${r.pid}:`,
     s.role === 'Leader' ? `Leader(${s.phase})` : `Follower(${s.phase})`,
@@ -88,6 +89,7 @@ export function describeState(r: OmniPaxos<unknown, unknown>): string {
     `decided=${r.getDecidedIdx()}`,
     `accepted=${r.getAcceptedIdx()}`,
     ...(r.getCompactedIdx() > 0 ? [`compacted=${r.getCompactedIdx()}`] : []),
+    ...(stopSign ? [`reconfigured=c${stopSign.nextConfig.configurationId}`] : []),
   ].join(' ');
 }
 

@@ -11,3 +11,12 @@ export {
   type PartialConnectivityScenario,
 } from './scenarios.js';
 export { runRandomFaults, type RandomRunOptions, type RandomRunResult } from './random-run.js';
+export {
+  formatScript,
+  parseScript,
+  runScript,
+  type ScriptCase,
+  type ScriptResult,
+  ScriptSyntaxError,
+  SEPARATOR,
+} from './script.js';
