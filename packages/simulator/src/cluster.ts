@@ -323,6 +323,27 @@ export class Cluster<T = string, S = never> {
     this.checkInvariants();
   }
 
+  /**
+   * changeLinks applies a change to the links; every link that comes back up is reported to both
+   * ends with `reconnected`, as a session-based transport (TCP) does when it reconnects.
+   */
+  private changeLinks(apply: () => void): void {
+    const before = new Set(this.links.downLinks());
+    apply();
+    const after = new Set(this.links.downLinks());
+    const notified = new Set<string>();
+    for (const link of before) {
+      if (after.has(link)) continue;
+      const [from, to] = link.split('>').map(Number) as [number, number];
+      for (const [a, b] of [[to, from], [from, to]] as const) {
+        const key = `${a}>${b}`;
+        if (notified.has(key) || !this.alive.has(a)) continue;
+        notified.add(key);
+        this.guarded(a, 'reconnected', () => this.replica(a).reconnected(b));
+      }
+    }
+  }
+
   /** cut takes down both directions of the link between a and b. */
   cut(a: NodeId, b: NodeId): void {
     this.links.cut(a, b);
@@ -331,13 +352,13 @@ export class Cluster<T = string, S = never> {
 
   /** heal restores both directions of the link between a and b. */
   heal(a: NodeId, b: NodeId): void {
-    this.links.heal(a, b);
+    this.changeLinks(() => this.links.heal(a, b));
     this.event(`heal ${a} ${b}`);
   }
 
   /** healAll restores every link and clears every fault probability. */
   healAll(): void {
-    this.links.healAll();
+    this.changeLinks(() => this.links.healAll());
     this.event('heal all');
   }
 
@@ -355,7 +376,7 @@ export class Cluster<T = string, S = never> {
 
   /** setConnectivity makes exactly the listed pairs connected (arbitrary partial connectivity). */
   setConnectivity(pairs: [NodeId, NodeId][]): void {
-    this.links.setConnectivity(pairs, this.nodes);
+    this.changeLinks(() => this.links.setConnectivity(pairs, this.nodes));
     this.event(`connectivity ${pairs.map(([a, b]) => `${a}-${b}`).join(' ')}`);
   }
 
