@@ -73,7 +73,8 @@ export class PeerLink {
   flush(): void {
     const fs = this.current;
     if (fs === undefined) return;
-    while (this.writable && this.queue.length > 0 && !fs.closed) {
+    // A socket the peer already ended is not writable even before its 'close' event: keep the frames.
+    while (this.writable && this.queue.length > 0 && !fs.closed && fs.socket.writable) {
       const frame = this.queue.shift();
       if (frame === undefined) break;
       this.sent++;
