@@ -1,4 +1,5 @@
 import {
+  CompactionError,
   type ClusterConfig,
   type FlexibleQuorum,
   type LogEntry,
@@ -301,6 +302,31 @@ export class Cluster<T = string, S = never> {
         if (!(err instanceof ProposeError)) throw err;
       }
     });
+    return ok;
+  }
+
+  /** trim asks node `pid` to trim its log; false when it refused (CompactionError) or is down. */
+  trim(pid: NodeId, idx?: number): boolean {
+    return this.compaction(pid, 'trim', (r) => r.trim(idx));
+  }
+
+  /** snapshot asks node `pid` to snapshot its decided prefix; false when it refused or is down. */
+  snapshot(pid: NodeId, idx?: number, localOnly = false): boolean {
+    return this.compaction(pid, 'snapshot', (r) => r.snapshot(idx, localOnly));
+  }
+
+  private compaction(pid: NodeId, what: string, fn: (r: OmniPaxos<T, S>) => void): boolean {
+    if (!this.alive.has(pid)) return false;
+    let ok = false;
+    this.guarded(pid, what, () => {
+      try {
+        fn(this.replica(pid));
+        ok = true;
+      } catch (err) {
+        if (!(err instanceof CompactionError)) throw err;
+      }
+    });
+    if (this.options.onEvent) this.event(`${what} ${pid}${ok ? '' : ' (refused)'}`);
     return ok;
   }
 

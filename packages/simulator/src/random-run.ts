@@ -13,6 +13,8 @@ export interface RandomRunOptions {
   duplicates?: boolean;
   /** Batch size (default: 1 or 4, chosen by the seed). */
   batchSize?: number;
+  /** Log compaction during the run: none, leader trims, or snapshots (default: chosen by the seed). */
+  compaction?: 'none' | 'trim' | 'snapshot';
   /** Election timeouts allowed for liveness after healing (default 30). */
   livenessTimeouts?: number;
 }
@@ -31,6 +33,25 @@ export interface RandomRunResult {
 }
 
 const ELECTION = 5;
+
+/** decidedStrings returns a node's decided entries, snapshots expanded. */
+function decidedStrings(c: Cluster<string, string[]>, pid: NodeId): string[] {
+  const out: string[] = [];
+  for (const e of c.decidedEntries(pid)) {
+    if (e.kind === 'Decided') out.push(e.entry);
+    else if (e.kind === 'Snapshotted') out.push(...e.snapshot);
+  }
+  return out;
+}
+
+/** compact makes a random live server trim (if it leads) or snapshot; refusals are expected. */
+function compact(c: Cluster<string, string[]>, mode: 'trim' | 'snapshot', prng: Prng): void {
+  const alive = c.aliveNodes();
+  if (alive.length === 0) return;
+  const pid = prng.pick(alive);
+  if (mode === 'trim') c.trim(pid);
+  else c.snapshot(pid, undefined, prng.chance(0.5));
+}
 
 function randomFaults(prng: Prng, duplicates: boolean): { drop: number; duplicate: number; minDelay: number; maxDelay: number } {
   return {
@@ -55,9 +76,12 @@ export function runRandomFaults(options: RandomRunOptions): RandomRunResult {
   const n = options.nodes ?? (choose.chance(0.5) ? 3 : 5);
   const duplicates = options.duplicates ?? choose.chance(0.3);
   const batchSize = options.batchSize ?? (choose.chance(0.5) ? 1 : 4);
-  const c = new Cluster<string>({
+  // Compaction mode: none, trim only, or snapshots (a snapshot of strings is their concatenation).
+  const compaction = options.compaction ?? choose.pick(['none', 'trim', 'snapshot'] as const);
+  const c = new Cluster<string, string[]>({
     seed,
     nodes: n,
+    ...(compaction === 'snapshot' ? { snapshot: { create: (es: string[]) => es.slice(), merge: (a: string[], b: string[]) => a.concat(b) } } : {}),
     serverConfig: { electionTickTimeout: ELECTION, resendMessageTickTimeout: 4 * ELECTION, batchSize, flushBatchTickTimeout: 3 },
     allowDuplicateDecisions: duplicates,
     reorder: 0.2,
@@ -96,6 +120,8 @@ export function runRandomFaults(options: RandomRunOptions): RandomRunResult {
       const victim = prng.pick(c.aliveNodes());
       c.storage(victim).failNthWriteFromNow(prng.range(1, 5));
       storageFailures += 1;
+    } else if (r < 0.076 && compaction !== 'none') {
+      compact(c, compaction, prng);
     } else if (r < 0.078) {
       const ids = prng.shuffle([...c.nodes]);
       const cut = prng.range(1, n - 1);
@@ -131,7 +157,7 @@ export function runRandomFaults(options: RandomRunOptions): RandomRunResult {
     c.propose(prng.pick(c.nodes), `fresh${op}#0`);
   }
   const isDecidedEverywhere = (op: number): boolean =>
-    c.nodes.every((pid) => c.decidedValues(pid).some((v) => v.startsWith(`fresh${op}#`)));
+    c.nodes.every((pid) => decidedStrings(c, pid).some((v) => v.startsWith(`fresh${op}#`)));
   let lastTry = c.now;
   c.runUntil(
     () => {
