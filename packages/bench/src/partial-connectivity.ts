@@ -162,6 +162,8 @@ interface Row {
   never: number;
   changesMedian: number;
   changesMax: number;
+  /** Seeds with more than two leader changes after the fault (leaders taking turns). */
+  flapping: number;
 }
 
 function measure(scenario: Scenario, servers: string, from: number, count: number): Row {
@@ -170,6 +172,9 @@ function measure(scenario: Scenario, servers: string, from: number, count: numbe
   let never = 0;
   for (let seed = from; seed < from + count; seed++) {
     const s = runSeed(scenario, seed);
+    if (s.leaderChanges > 2 && changes.filter((x) => x > 2).length < 3) {
+      console.log(`  ${scenario}: seed ${seed}: ${s.leaderChanges} leader changes between the fault and 10 election timeouts after recovery`);
+    }
     if (s.downtime === undefined) {
       never += 1;
       if (never <= 5) console.log(`  ${scenario}: seed ${seed} did not recover within ${NEVER / ELECTION} election timeouts`);
@@ -188,11 +193,12 @@ function measure(scenario: Scenario, servers: string, from: number, count: numbe
     never,
     changesMedian: quantile(changes, 0.5),
     changesMax: changes.length > 0 ? (changes[changes.length - 1] as number) : 0,
+    flapping: changes.filter((x) => x > 2).length,
   };
 }
 
 function printTable(rows: readonly Row[]): void {
-  const head = ['scenario', 'servers', 'seeds', 'median', 'p99', 'max', 'never recovered', 'leader changes (median/max)'];
+  const head = ['scenario', 'servers', 'seeds', 'median', 'p99', 'max', 'never recovered', 'leader changes (median/max)', 'seeds with >2 changes'];
   const body = rows.map((r) => [
     r.scenario,
     r.servers,
@@ -202,6 +208,7 @@ function printTable(rows: readonly Row[]): void {
     r.max.toFixed(1),
     String(r.never),
     `${r.changesMedian}/${r.changesMax}`,
+    String(r.flapping),
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => (b[i] as string).length)));
   const line = (cells: readonly string[]): string => `| ${cells.map((x, i) => x.padEnd(widths[i] as number)).join(' | ')} |`;
