@@ -41,3 +41,4 @@ export { SequencePaxos, type SequencePaxosConfig, type SequencePaxosOptions } fr
 export { ComposedStorage, type PaxosState, type Sequence } from './storage/composed-storage.js';
 export { MemoryStorage } from './storage/memory-storage.js';
 export { Storage, type StorageOp } from './storage/storage.js';
+export { describeInvalidMessage, validateMessage } from './validate-message.js';

@@ -104,6 +104,7 @@ export class OmniPaxos<T, S = never> {
 
   /** handleIncoming takes a message from a peer; messages not addressed to this server are ignored. */
   handleIncoming(message: Message<T, S>): void {
+    // Each half checks the message's structure (validateMessage) before it touches any state.
     if (typeof message !== 'object' || message === null || message.to !== this.config.pid) return;
     if (message.kind === 'SequencePaxos') this.seqPaxos.handle(message);
     else if (message.kind === 'BLE') this.ble.handle(message);

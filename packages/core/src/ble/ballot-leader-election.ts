@@ -4,6 +4,7 @@ import type { BLEMessage, BLEMsg } from '../messages.js';
 import type { NodeId } from '../node-id.js';
 import { Quorum } from '../quorum.js';
 import type { PaxosStatus } from '../roles.js';
+import { validateMessage } from '../validate-message.js';
 
 /** BLEConfig is what Ballot Leader Election needs: who we are, who the peers are, our priority. */
 export interface BLEConfig {
@@ -94,7 +95,7 @@ export class BallotLeaderElection {
 
   /** handle takes one heartbeat addressed to this server. */
   handle(m: BLEMessage): void {
-    if (m.to !== this.pid || !this.peers.includes(m.from)) return;
+    if (!validateMessage(m) || m.kind !== 'BLE' || m.to !== this.pid || !this.peers.includes(m.from)) return;
     const msg = m.msg;
     if (msg.type === 'HeartbeatRequest') this.handleRequest(m.from, msg.round);
     else if (msg.type === 'HeartbeatReply') this.handleReply(msg);

@@ -11,6 +11,7 @@ import type { SequenceNumber } from '../sequence-number.js';
 import { InternalStorage } from '../storage/internal-storage.js';
 import { readDecidedSuffix, readLog } from '../storage/log-reader.js';
 import type { Storage } from '../storage/storage.js';
+import { validateMessage } from '../validate-message.js';
 import * as follower from './follower.js';
 import * as leader from './leader.js';
 import { LeaderState } from './leader-state.js';
@@ -117,11 +118,9 @@ export class SequencePaxos<T, S = never> {
 
   /** handle takes one Sequence Paxos message; messages for others or other configurations are ignored. */
   handle(m: PaxosMessage<T, S>): void {
-    if (m.to !== this.pid || !this.peers.includes(m.from) || typeof m.msg !== 'object' || m.msg === null) return;
+    if (!validateMessage(m) || m.kind !== 'SequencePaxos' || m.to !== this.pid || !this.peers.includes(m.from)) return;
     const msg = m.msg;
-    if ('n' in msg && (typeof msg.n !== 'object' || msg.n === null || msg.n.configId !== this.configurationId)) {
-      if (msg.type !== 'PrepareReq') return;
-    }
+    if ('n' in msg && msg.type !== 'PrepareReq' && msg.n.configId !== this.configurationId) return;
     this.guard(() => this.dispatch(m.from, msg));
   }
 
