@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net';
-import { FrameDecoder, FrameError, encodeFrame } from './frame-codec.js';
+import { FrameDecoder, encodeFrame } from './frame-codec.js';
 import { decodePayload, encodePayload } from './wire.js';
 
 /** FrameHandler receives each decoded frame payload of a connection. */
@@ -100,13 +100,7 @@ export class FramedSocket {
   private receive(chunk: Buffer): void {
     if (this.closed) return;
     this.counters.bytesIn += chunk.length;
-    let frames: Buffer[];
-    try {
-      frames = this.decoder.push(chunk);
-    } catch (err) {
-      this.close(err instanceof FrameError ? err.message : `framing failed: ${String(err)}`, true);
-      return;
-    }
+    const { frames, error } = this.decoder.push(chunk);
     for (const frame of frames) {
       if (this.closed) return;
       this.counters.framesIn++;
@@ -124,5 +118,6 @@ export class FramedSocket {
         return;
       }
     }
+    if (error !== undefined) this.close(error.message, true);
   }
 }

@@ -26,7 +26,7 @@ async function target(signal: Signal, extra: { maxFrameBytes?: number; handshake
 describe('TcpTransport handshake and bad input', () => {
   const cleanups: (() => Promise<void> | void)[] = [];
   afterEach(async () => {
-    for (const c of cleanups.splice(0)) await c();
+    for (const c of cleanups.splice(0).reverse()) await c();
   });
 
   it('refuses a transport of another cluster, and the stranger logs why', async () => {
@@ -74,7 +74,7 @@ describe('TcpTransport handshake and bad input', () => {
     const decoder = new FrameDecoder(1 << 20);
     const impostor = net.createServer((socket) => {
       socket.on('data', (chunk: Buffer) => {
-        for (const f of decoder.push(chunk)) {
+        for (const f of decoder.push(chunk).frames) {
           const hello = decodePayload(f) as { pid: number };
           socket.write(encodeFrame(encodePayload({ ...hello, kind: 'Hello', protocol: PROTOCOL_VERSION, pid: 3, to: hello.pid })));
         }

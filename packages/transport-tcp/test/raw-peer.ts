@@ -12,7 +12,7 @@ export class RawPeer {
   private constructor(readonly socket: net.Socket, signal: Signal) {
     socket.on('data', (chunk: Buffer) => {
       try {
-        for (const f of this.decoder.push(chunk)) this.frames.push(decodePayload(f));
+        for (const f of this.decoder.push(chunk).frames) this.frames.push(decodePayload(f));
       } catch {
         // a test peer ignores what it cannot parse
       }

@@ -5,7 +5,7 @@ import { type Entry, Inbox, Signal, heartbeat, mulberry32, node, startCluster } 
 describe('TcpTransport reconnect', () => {
   const cleanups: (() => Promise<void>)[] = [];
   afterEach(async () => {
-    for (const c of cleanups.splice(0)) await c();
+    for (const c of cleanups.splice(0).reverse()) await c();
   });
 
   it('redials after the connection is destroyed and calls reconnected on both sides', async () => {
