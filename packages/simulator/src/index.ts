@@ -20,3 +20,4 @@ export {
   ScriptSyntaxError,
   SEPARATOR,
 } from './script.js';
+export * from './linearizability/index.js';
