@@ -4,12 +4,12 @@ import type { Transport, TransportEndpoint } from '@omnipaxos/actors';
 import { encodeFrame } from './frame-codec.js';
 import { type FrameCounters, FramedSocket } from './framed-socket.js';
 import { checkHello, makeHello } from './handshake.js';
+import { checkInbound } from './inbound-check.js';
 import type { LinkState, PeerAddress, TransportStats } from './link-stats.js';
 import { type TcpTransportOptions, checkOptions, peerEntries } from './options.js';
 import { PeerLink } from './peer-link.js';
 import { silentLogger } from './silent-logger.js';
 import { createListener, openSocket } from './socket-factory.js';
-import { describeInvalidMessage, validateMessage } from './validate-message.js';
 import { type Reject, encodePayload, isReject } from './wire.js';
 
 /** LinkStateListener hears every link state change. */
@@ -272,22 +272,16 @@ export class TcpTransport<T, S = never> implements Transport<T, S> {
     return makeHello(this.options.clusterId, this.configurationId, this.pid, to);
   }
 
-  private handshakeTimeout(): number {
-    return this.options.handshakeTimeoutMs ?? 5000;
-  }
-
   /** dial opens a connection to a peer we dial; the peer's Hello (or Reject) answers ours. */
   private dial(link: PeerLink): void {
     if (this.state !== 'started' || !link.enabled || link.connection !== undefined || link.dialing !== undefined) return;
     if (!this.links.has(link.pid)) return;
     link.setState('connecting');
     const { socket, readyEvent } = openSocket(link.address, this.options.tls);
-    const fs = new FramedSocket(socket, this.maxFrameBytes, this.counters, (reason, f, fault) =>
-      this.onClosed(link, f, reason, fault),
-    );
+    const fs = new FramedSocket(socket, this.maxFrameBytes, this.counters, (r, f, fault) => this.onClosed(link, f, r, fault));
     link.dialing = fs;
     this.pending.add(fs);
-    fs.expectWithin(this.handshakeTimeout(), `handshake with pid ${link.pid} timed out`);
+    fs.expectWithin(this.options.handshakeTimeoutMs ?? 5000, `handshake with pid ${link.pid} timed out`);
     socket.once(readyEvent, () => fs.sendValue(this.hello(link.pid)));
     fs.setHandler((value) => {
       if (isReject(value)) {
@@ -310,11 +304,9 @@ export class TcpTransport<T, S = never> implements Transport<T, S> {
       return;
     }
     let link: PeerLink | undefined;
-    const fs = new FramedSocket(socket, this.maxFrameBytes, this.counters, (reason, f, fault) =>
-      this.onClosed(link, f, reason, fault),
-    );
+    const fs = new FramedSocket(socket, this.maxFrameBytes, this.counters, (r, f, fault) => this.onClosed(link, f, r, fault));
     this.pending.add(fs);
-    fs.expectWithin(this.handshakeTimeout(), 'no handshake in time');
+    fs.expectWithin(this.options.handshakeTimeoutMs ?? 5000, 'no handshake in time');
     fs.setHandler((value) => {
       const result = checkHello(value, {
         clusterId: this.options.clusterId,
@@ -359,34 +351,13 @@ export class TcpTransport<T, S = never> implements Transport<T, S> {
 
   /** handleFrame checks one message frame from an established link and delivers it. */
   private handleFrame(link: PeerLink, fs: FramedSocket, value: unknown): void {
-    if (!validateMessage(value)) {
-      fs.close(`invalid message from pid ${link.pid}: ${describeInvalidMessage(value)}`, true);
+    const verdict = checkInbound<T, S>(value, link.pid, this.pid, this.options.validate);
+    if (!verdict.ok) {
+      fs.close(verdict.reason, true);
       return;
-    }
-    if (value.from !== link.pid) {
-      fs.close(`message claims to be from pid ${value.from} on the link of pid ${link.pid}`, true);
-      return;
-    }
-    if (value.to !== this.pid) {
-      fs.close(`message from pid ${link.pid} is addressed to pid ${value.to}, not to us`, true);
-      return;
-    }
-    const message = value as Message<T, S>;
-    const check = this.options.validate;
-    if (check !== undefined) {
-      let ok = false;
-      try {
-        ok = check(message);
-      } catch {
-        ok = false;
-      }
-      if (!ok) {
-        fs.close(`message from pid ${link.pid} failed the validate option`, true);
-        return;
-      }
     }
     link.received++;
-    this.deliverLocal(message);
+    this.deliverLocal(verdict.message);
   }
 
   private deliverLocal(message: Message<T, S>): void {
