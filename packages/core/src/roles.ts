@@ -12,9 +12,10 @@ export interface PaxosStatus {
   phase: Phase;
   promise: Ballot;
   /**
-   * While leading: the highest ballot a peer holds that refused ours. A server that crashed while
-   * leading keeps its own higher promise and refuses the current leader; leader election then
-   * takes a ballot above it (when nobody actually leads with it) so that server can rejoin.
+   * While leading: the highest ballot that a peer holding it as its own refused ours with. A server
+   * that crashed while leading keeps its own higher promise and refuses the current leader; leader
+   * election then takes a ballot above it (when nobody actually leads with it) so that server can
+   * rejoin. A follower that promised a leader which then crashed rejoins once that leader restarts.
    */
   rejectedBy?: Ballot;
 }

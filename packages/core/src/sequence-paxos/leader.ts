@@ -236,7 +236,10 @@ function decide<T, S>(sp: SequencePaxos<T, S>, decidedIdx: number): void {
 export function handleNotAccepted<T, S>(sp: SequencePaxos<T, S>, from: NodeId, n: Ballot): void {
   if (sp.role !== 'Leader' || compareBallots(sp.leaderState.nLeader, n) >= 0) return;
   sp.leaderState.lostPromise(from);
-  if (!sp.rejectedBy || compareBallots(n, sp.rejectedBy) > 0) sp.rejectedBy = copyBallot(n);
+  // Only a server refusing us with its *own* ballot is stranded (it crashed while leading it). A
+  // server refusing us for another leader's ballot may sit between two live leaders; bumping our
+  // ballot then would make the two leaders take turns.
+  if (n.pid === from && (!sp.rejectedBy || compareBallots(n, sp.rejectedBy) > 0)) sp.rejectedBy = copyBallot(n);
 }
 
 /** resendMessagesLeader resends Prepare to peers that have not promised, and the stop sign's accept or decide. */
