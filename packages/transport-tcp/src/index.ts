@@ -4,6 +4,8 @@ export type { LinkState, PeerAddress, PeerLinkStats, TransportStats } from './li
 export {
   DEFAULT_MAX_FRAME_BYTES,
   DEFAULT_MAX_QUEUE,
+  type Carried,
+  type KindValidators,
   type TcpTlsOptions,
   type TcpTransportOptions,
 } from './options.js';

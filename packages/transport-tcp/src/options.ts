@@ -1,4 +1,5 @@
-import type { Logger, Message, NodeId } from '@omnipaxos/core';
+import type { Logger, NodeId } from '@omnipaxos/core';
+import type { Transport } from '@omnipaxos/actors';
 import type { BackoffOptions, RandomSource } from './backoff.js';
 import type { PeerAddress } from './link-stats.js';
 
@@ -17,6 +18,18 @@ export interface TcpTlsOptions {
   /** Check that a dialed peer's certificate names the host dialed (default true). */
   verifyHostname?: boolean;
 }
+
+/**
+ * Carried is the message type the transport carries: whatever the actors' `Transport.send` takes (the
+ * core `Message`, plus any envelope kinds the actors add, e.g. reconfiguration handover messages).
+ */
+export type Carried<T, S> = Parameters<Transport<T, S>['send']>[0];
+
+/**
+ * KindValidators check message kinds beyond the core's `'SequencePaxos'` and `'BLE'`: kind → a
+ * structural type guard for a whole envelope of that kind (e.g. `{ Migration: validateMigrationMessage }`).
+ */
+export type KindValidators = Readonly<Record<string, (x: unknown) => boolean>>;
 
 /** TcpTransportOptions configure one node's TcpTransport. */
 export interface TcpTransportOptions<T, S = never> {
@@ -39,7 +52,9 @@ export interface TcpTransportOptions<T, S = never> {
   /** Diagnostics (refused handshakes, closed links, bad input); silent when absent. */
   logger?: Logger;
   /** An extra check on each structurally valid incoming message, e.g. of log entry shapes. */
-  validate?: (message: Message<T, S>) => boolean;
+  validate?: (message: Carried<T, S>) => boolean;
+  /** Message kinds accepted besides the core's, with their structural checks; other kinds are refused. */
+  extraKinds?: KindValidators;
   /** Reconnect delays. */
   backoff?: BackoffOptions;
   /** Source of jitter for the reconnect delays (default Math.random). */

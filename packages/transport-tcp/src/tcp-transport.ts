@@ -1,12 +1,12 @@
 import type { Server, Socket } from 'node:net';
-import type { Logger, Message, NodeId } from '@omnipaxos/core';
+import type { Logger, NodeId } from '@omnipaxos/core';
 import type { Transport, TransportEndpoint } from '@omnipaxos/actors';
 import { encodeFrame } from './frame-codec.js';
 import { type FrameCounters, FramedSocket } from './framed-socket.js';
 import { checkHello, makeHello } from './handshake.js';
 import { checkInbound } from './inbound-check.js';
 import type { LinkState, PeerAddress, TransportStats } from './link-stats.js';
-import { type TcpTransportOptions, checkOptions, peerEntries } from './options.js';
+import { type Carried, type TcpTransportOptions, checkOptions, peerEntries } from './options.js';
 import { PeerLink } from './peer-link.js';
 import { silentLogger } from './silent-logger.js';
 import { createListener, openSocket } from './socket-factory.js';
@@ -106,7 +106,7 @@ export class TcpTransport<T, S = never> implements Transport<T, S> {
   }
 
   /** send encodes `message` now and queues it for `message.to`; drops (and counts) what it cannot send. */
-  send(message: Message<T, S>): void {
+  send(message: Carried<T, S>): void {
     if (this.state === 'closed') return;
     if (message.from !== this.pid) {
       this.unroutable++;
@@ -351,7 +351,7 @@ export class TcpTransport<T, S = never> implements Transport<T, S> {
 
   /** handleFrame checks one message frame from an established link and delivers it. */
   private handleFrame(link: PeerLink, fs: FramedSocket, value: unknown): void {
-    const verdict = checkInbound<T, S>(value, link.pid, this.pid, this.options.validate);
+    const verdict = checkInbound<T, S>(value, link.pid, this.pid, this.options.validate, this.options.extraKinds);
     if (!verdict.ok) {
       fs.close(verdict.reason, true);
       return;
@@ -360,7 +360,7 @@ export class TcpTransport<T, S = never> implements Transport<T, S> {
     this.deliverLocal(verdict.message);
   }
 
-  private deliverLocal(message: Message<T, S>): void {
+  private deliverLocal(message: Carried<T, S>): void {
     const endpoint = this.endpoint;
     if (endpoint === undefined) {
       this.undeliverable++;

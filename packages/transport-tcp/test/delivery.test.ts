@@ -73,4 +73,24 @@ describe('TcpTransport delivery', () => {
     await signal.until(() => node(cluster.nodes, 1).inbox.messages.length === 5, 'queued messages');
     expect(node(cluster.nodes, 1).inbox.rounds(2)).toEqual([1, 2, 3, 4, 5]);
   });
+
+  it('carries extra message kinds only when given their check (e.g. reconfiguration handover envelopes)', async () => {
+    const signal = new Signal();
+    const isAck = (x: unknown): boolean => {
+      const m = x as { msg?: { type?: unknown; configurationId?: unknown } };
+      return m.msg?.type === 'ReconfigAck' && typeof m.msg.configurationId === 'number';
+    };
+    const cluster = await startCluster([1, 2], signal, { extraKinds: { Migration: isAck } });
+    close = cluster.close;
+    const one = node(cluster.nodes, 1);
+    const two = node(cluster.nodes, 2);
+    const ack = { kind: 'Migration', from: 1, to: 2, msg: { type: 'ReconfigAck', configurationId: 2 } };
+    one.transport.send(ack as unknown as Parameters<typeof one.transport.send>[0]);
+    await signal.until(() => two.inbox.messages.length === 1, 'the Migration message');
+    expect(two.inbox.messages[0]).toEqual(ack);
+    const bad = { ...ack, msg: { type: 'ReconfigAck', configurationId: 'two' } };
+    one.transport.send(bad as unknown as Parameters<typeof one.transport.send>[0]);
+    await signal.until(() => two.logger.warnings.some((w) => w.includes('malformed Migration message')), 'the refusal');
+    expect(two.inbox.messages).toHaveLength(1);
+  });
 });
