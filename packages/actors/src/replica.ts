@@ -15,6 +15,12 @@ export interface CreateReplicaOptions<T> extends SupervisorInput<T> {
   clock?: ReplicaClock;
   /** Receives errors thrown by your listeners (they never reach the replica). Default: ignored. */
   onListenerError?: (error: unknown) => void;
+  /**
+   * How many of the latest decided entries the client object keeps for `getDecided` and for replaying
+   * to a new `onDecided` listener (default: all). Bound it when the application consumes entries as
+   * they are delivered, so the replica does not hold a second copy of the whole log.
+   */
+  retainDecided?: number;
 }
 
 /** Replica is the client API of one node: append, observe decided entries and leaders, stop. */
@@ -34,7 +40,7 @@ export interface Replica<T> {
   onEscalated(listener: (error: Error) => void): () => void;
   /** getLeader returns the leader this server follows, if any. */
   getLeader(): NodeId | undefined;
-  /** getDecided returns the entries decided so far (the application's log). */
+  /** getDecided returns the entries decided so far (the application's log; its last `retainDecided` entries). */
   getDecided(): readonly DecidedItem<T>[];
   /** crash fails one child actor with `error` (fault injection; the supervisor restarts it). */
   crash(child: 'paxos' | 'election', error: unknown): void;
@@ -52,13 +58,13 @@ interface Waiter {
  * Appends made in the same microtask go to the supervisor as one `omnipaxos.append` batch.
  */
 export function createReplica<T>(options: CreateReplicaOptions<T>): Replica<T> {
-  const { clock, onListenerError, ...input } = options;
+  const { clock, onListenerError, retainDecided = Infinity, ...input } = options;
   const actor = createActor(replicaSupervisor, {
     input: input as SupervisorInput<unknown>,
     ...(clock ? { clock } : {}),
   });
   const waiters = new Map<string, Waiter>();
-  const decided: DecidedItem<T>[] = [];
+  let decided: DecidedItem<T>[] = [];
   const decidedListeners = new Set<{ fromIdx: number; fn: (item: DecidedItem<T>) => void }>();
   const leaderListeners = new Set<(leader: NodeId | undefined) => void>();
   const escalationListeners = new Set<(error: Error) => void>();
@@ -86,14 +92,15 @@ export function createReplica<T>(options: CreateReplicaOptions<T>): Replica<T> {
   actor.on('omnipaxos.delivered', (e) => {
     for (const raw of e.items) {
       const item = raw as DecidedItem<T>;
-      decided.push(item);
-      const w = waiters.get(item.rid);
-      if (w && item.origin === input.pid) {
+      if (retainDecided > 0) decided.push(item);
+      const w = item.origin === input.pid ? waiters.get(item.rid) : undefined;
+      if (w) {
         waiters.delete(item.rid);
         w.resolve({ idx: item.idx });
       }
-      for (const l of decidedListeners) if (item.idx >= l.fromIdx) safely(() => l.fn(item));
+      if (decidedListeners.size > 0) for (const l of decidedListeners) if (item.idx >= l.fromIdx) safely(() => l.fn(item));
     }
+    if (decided.length > retainDecided * 2 + 1024) decided = decided.slice(-retainDecided);
   });
   actor.on('omnipaxos.failed', (e) => {
     for (const rid of e.rids) {
@@ -140,7 +147,8 @@ export function createReplica<T>(options: CreateReplicaOptions<T>): Replica<T> {
       actor.send(metadata ? { type: 'omnipaxos.reconfigure', nextConfig: next, metadata } : { type: 'omnipaxos.reconfigure', nextConfig: next });
     },
     onDecided(fromIdx, fn) {
-      for (let i = Math.max(0, fromIdx); i < decided.length; i++) safely(() => fn(decided[i] as DecidedItem<T>));
+      if (decided.length > retainDecided) decided = decided.slice(-retainDecided);
+      for (const item of decided) if (item.idx >= fromIdx) safely(() => fn(item));
       const l = { fromIdx, fn };
       decidedListeners.add(l);
       return () => decidedListeners.delete(l);
@@ -154,7 +162,7 @@ export function createReplica<T>(options: CreateReplicaOptions<T>): Replica<T> {
       return () => escalationListeners.delete(fn);
     },
     getLeader: () => leader,
-    getDecided: () => decided,
+    getDecided: () => (decided.length > retainDecided ? (decided = decided.slice(-retainDecided)) : decided),
     crash(child, error) {
       actor.send({ type: 'omnipaxos.crash', child, error });
     },
