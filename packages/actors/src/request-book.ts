@@ -1,11 +1,19 @@
 import type { LogEntry, NodeId } from '@omnipaxos/core';
+import { DedupFilter } from './dedup-filter.js';
 import type { ClientRequest } from './events.js';
 import type { DecidedItem, ReplicatedEntry } from './replicated-entry.js';
 
 interface Pending<T> {
   entry: T;
+  /** The proposal number in this book's session; `pending` is kept in increasing seq order. */
+  seq: number;
   /** Tick at which it was last handed to the Paxos actor; undefined while held back. */
   sentAt: number | undefined;
+}
+
+/** randomSession picks a session id: a random 32-bit integer (distinct per supervisor instance). */
+export function randomSession(): number {
+  return globalThis.crypto.getRandomValues(new Uint32Array(1))[0] as number;
 }
 
 /**
@@ -14,25 +22,36 @@ interface Pending<T> {
  * - `pending` holds this server's own proposals (rid -> entry) until one copy is decided; proposals
  *   not yet handed to Paxos are "held" (no leader known, reconfiguration running, child restarting),
  *   bounded by `maxHeld`. A proposal handed to Paxos but not decided within the re-propose timeout is
- *   handed again (the core's forwarding to the leader is best-effort).
- * - `seen` remembers the rids of the last `dedupWindow` decided entries. A decided entry whose rid is
- *   in it is a duplicate of a re-proposal and is skipped. The window counts decided entries, not time,
- *   so every replica makes the same skip decisions and assigns the same dense `idx`.
+ *   handed again (the core's forwarding to the leader is best-effort). Every copy carries the same
+ *   (`session`, `seq`), numbered in arrival order.
+ * - A DedupFilter over the decided stream skips copies whose (origin, session, seq) was seen. Its state
+ *   depends only on the decided entries of the current configuration (it is reset at a decided stop
+ *   sign), so every replica makes the same skip decisions and assigns the same dense `idx`.
+ * - If the filter skips this server's own still-pending proposal (its gap was given up, see
+ *   DedupFilter), the proposal is held again under a new seq, so its promise still resolves once.
  */
 export class RequestBook<T> {
   private readonly pending = new Map<string, Pending<T>>();
   private held = 0;
-  private readonly seen = new Set<string>();
-  private readonly seenOrder: string[] = [];
-  private seenHead = 0;
+  private nextSeq = 0;
+  private readonly filter: DedupFilter;
   /** nextIdx is the application index the next delivered entry gets. */
   nextIdx = 0;
 
   constructor(
     private readonly pid: NodeId,
     private readonly maxHeld: number,
-    private readonly dedupWindow: number,
-  ) {}
+    dedupWindow: number,
+    /** This supervisor instance's session id (default random). */
+    readonly session: number = randomSession(),
+  ) {
+    this.filter = new DedupFilter(dedupWindow, dedupWindow);
+  }
+
+  /** dedup exposes the duplicate filter's bounds, for tests and diagnostics. */
+  get dedup(): Pick<DedupFilter, 'streamCount' | 'aheadCount'> {
+    return this.filter;
+  }
 
   /** size is the number of undecided own proposals. */
   get size(): number {
@@ -53,7 +72,7 @@ export class RequestBook<T> {
         refused.push(r.rid);
         continue;
       }
-      this.pending.set(r.rid, { entry: r.entry, sentAt: undefined });
+      this.pending.set(r.rid, { entry: r.entry, seq: this.nextSeq++, sentAt: undefined });
       this.held += 1;
     }
     return refused;
@@ -63,10 +82,11 @@ export class RequestBook<T> {
   takeHeld(now: number): ReplicatedEntry<T>[] {
     if (this.held === 0) return [];
     const out: ReplicatedEntry<T>[] = [];
+    const low = this.low();
     for (const [rid, p] of this.pending) {
       if (p.sentAt !== undefined) continue;
       p.sentAt = now;
-      out.push({ rid, origin: this.pid, entry: p.entry });
+      out.push(this.tag(rid, p, low));
     }
     this.held = 0;
     return out;
@@ -75,12 +95,23 @@ export class RequestBook<T> {
   /** takeOverdue returns the proposals sent at least `timeout` ticks ago, marking them sent again. */
   takeOverdue(now: number, timeout: number): ReplicatedEntry<T>[] {
     const out: ReplicatedEntry<T>[] = [];
+    const low = this.low();
     for (const [rid, p] of this.pending) {
       if (p.sentAt === undefined || now - p.sentAt < timeout) continue;
       p.sentAt = now;
-      out.push({ rid, origin: this.pid, entry: p.entry });
+      out.push(this.tag(rid, p, low));
     }
     return out;
+  }
+
+  /** low is the lowest undecided seq of this session (`pending` is in seq order). */
+  private low(): number {
+    for (const p of this.pending.values()) return p.seq;
+    return this.nextSeq;
+  }
+
+  private tag(rid: string, p: Pending<T>, low: number): ReplicatedEntry<T> {
+    return { rid, origin: this.pid, entry: p.entry, session: this.session, seq: p.seq, low };
   }
 
   /** holdAgain puts proposals back on hold (refused by Paxos, or their Paxos actor restarted). */
@@ -105,37 +136,46 @@ export class RequestBook<T> {
 
   /**
    * applyDecided takes decided log entries in order and returns the ones to deliver, with their
-   * application index; duplicates (rid already seen) are skipped and own proposals are settled.
+   * application index; duplicates are skipped and own proposals are settled. A decided stop sign ends
+   * the configuration: the duplicate filter starts afresh with the next configuration's log.
    */
   applyDecided(entries: readonly LogEntry<ReplicatedEntry<T>, never>[]): DecidedItem<T>[] {
     const out: DecidedItem<T>[] = [];
     for (const e of entries) {
-      if (e.kind !== 'Decided') continue;
-      const { rid, origin, entry } = e.entry;
-      if (this.remember(rid)) continue;
-      const p = this.pending.get(rid);
-      if (p) {
-        if (p.sentAt === undefined) this.held -= 1;
-        this.pending.delete(rid);
+      if (e.kind !== 'Decided') {
+        if (e.kind === 'StopSign' && e.decided) this.filter.reset();
+        continue;
       }
-      out.push({ idx: this.nextIdx++, entry, rid, origin });
+      const r = e.entry;
+      if (this.filter.isDuplicate(r.origin, r.session, r.seq, r.low)) {
+        if (r.origin === this.pid && r.session === this.session) this.reissue(r.rid, r.seq);
+        continue;
+      }
+      if (r.origin === this.pid && r.session === this.session) {
+        const p = this.pending.get(r.rid);
+        if (p) {
+          if (p.sentAt === undefined) this.held -= 1;
+          this.pending.delete(r.rid);
+        }
+      }
+      out.push({ idx: this.nextIdx++, entry: r.entry, rid: r.rid, origin: r.origin });
     }
     return out;
   }
 
-  /** remember adds `rid` to the dedup window; returns true if it was already there. */
-  private remember(rid: string): boolean {
-    if (this.seen.has(rid)) return true;
-    this.seen.add(rid);
-    this.seenOrder.push(rid);
-    if (this.seenOrder.length - this.seenHead > this.dedupWindow) {
-      const old = this.seenOrder[this.seenHead++] as string;
-      this.seen.delete(old);
-      if (this.seenHead > 4096 && this.seenHead * 2 > this.seenOrder.length) {
-        this.seenOrder.splice(0, this.seenHead);
-        this.seenHead = 0;
-      }
+  /**
+   * reissue holds a still-pending proposal again under a new seq when the filter skipped its copy with
+   * `seq` (the filter gave up waiting for that seq); copies with the old seq stay skipped everywhere.
+   */
+  private reissue(rid: string, seq: number): void {
+    const p = this.pending.get(rid);
+    if (!p || p.seq !== seq) return;
+    this.pending.delete(rid);
+    p.seq = this.nextSeq++;
+    if (p.sentAt !== undefined) {
+      p.sentAt = undefined;
+      this.held += 1;
     }
-    return false;
+    this.pending.set(rid, p);
   }
 }

@@ -1,4 +1,6 @@
-import type { Message, NodeId } from '@omnipaxos/core';
+import type { NodeId } from '@omnipaxos/core';
+import { LinkBandwidth } from './link-bandwidth.js';
+import type { WireMessage } from './migration-messages.js';
 import { Prng } from './prng.js';
 import type { Transport, TransportEndpoint } from './transport.js';
 
@@ -15,6 +17,14 @@ export interface RouterOptions {
   /** With a clock, the router ticks itself every `tickMs` (delays are counted in these ticks). */
   clock?: TickClock;
   tickMs?: number;
+  /**
+   * How a delivered message is copied (default `'structuredClone'`: nodes never share an object, as
+   * across processes). `'none'` hands the receiver the sender's object: faster (no deep copy of the
+   * entries of every AcceptDecide), but only safe when nobody mutates a message or a log entry after
+   * sending it — the core does not, so this holds when the application's entries are immutable.
+   * Keep the default in tests, where a shared mutable object would hide bugs.
+   */
+  copy?: 'structuredClone' | 'none';
 }
 
 /** LinkFault is the state of one directed link: cut, drop probability, delay in router ticks. */
@@ -31,9 +41,13 @@ interface Delayed<T> {
 
 const linkKey = (from: NodeId, to: NodeId): string => `${from}->${to}`;
 
+/** Message is what the router carries: every actors WireMessage (core messages and migration). */
+type Message<T> = WireMessage<T>;
+
 /**
- * Router is the in-process Transport: it delivers replica messages between nodes by node id, always
- * as a structuredClone (nodes never share objects), and can cut, drop or delay any directed link.
+ * Router is the in-process Transport: it delivers replica messages between nodes by node id, as a
+ * structuredClone by default (nodes never share objects; see RouterOptions.copy), and can cut, drop or
+ * delay any directed link.
  * Messages without delay are delivered in a microtask, delayed ones on the router's ticks.
  */
 export class Router<T> implements Transport<T> {
@@ -41,7 +55,9 @@ export class Router<T> implements Transport<T> {
   private readonly faults = new Map<string, LinkFault>();
   private readonly prng: Prng;
   private readonly clock: TickClock | undefined;
+  private readonly bandwidth = new LinkBandwidth<Message<T>>();
   private readonly tickMs: number;
+  private readonly clone: boolean;
   private timer: unknown;
   private now = 0;
   private immediate: Message<T>[] = [];
@@ -55,6 +71,7 @@ export class Router<T> implements Transport<T> {
     this.prng = new Prng(options.seed ?? 1);
     this.clock = options.clock;
     this.tickMs = options.tickMs ?? 10;
+    this.clone = options.copy !== 'none';
     if (this.clock) this.scheduleTick();
   }
 
@@ -75,7 +92,11 @@ export class Router<T> implements Transport<T> {
       this.stats.dropped += 1;
       return;
     }
-    const copy = structuredClone(message);
+    const copy = this.clone ? structuredClone(message) : message;
+    if (this.bandwidth.limited(message.from, message.to)) {
+      this.bandwidth.enqueue(copy);
+      return;
+    }
     if (f && f.delayTicks > 0) {
       this.delayed.push({ at: this.now + f.delayTicks, message: copy });
       return;
@@ -127,6 +148,20 @@ export class Router<T> implements Transport<T> {
     this.updateLink(from, to, { delayTicks: Math.max(0, Math.floor(ticks)) });
   }
 
+  /**
+   * setBandwidth limits the directed link `from -> to` to `bytesPerTick` (estimated encoded bytes, see
+   * estimateSize): its messages queue behind each other and are delivered on router ticks, as on a
+   * real link of that speed. `undefined` lifts the limit.
+   */
+  setBandwidth(from: NodeId, to: NodeId, bytesPerTick: number | undefined): void {
+    this.bandwidth.set(from, to, bytesPerTick);
+  }
+
+  /** bytesSent is how many bytes `pid` sent over bandwidth-limited links. */
+  bytesSent(pid: NodeId): number {
+    return this.bandwidth.bytesSent(pid);
+  }
+
   /** link returns the fault state of the directed link `from -> to`. */
   link(from: NodeId, to: NodeId): LinkFault {
     return { ...(this.faults.get(linkKey(from, to)) ?? { cut: false, dropProbability: 0, delayTicks: 0 }) };
@@ -135,6 +170,11 @@ export class Router<T> implements Transport<T> {
   /** tick advances the router's clock one tick and delivers the delayed messages now due. */
   tick(): void {
     this.now += 1;
+    for (const m of this.bandwidth.release()) {
+      const delay = this.faults.get(linkKey(m.from, m.to))?.delayTicks ?? 0;
+      if (delay > 0) this.delayed.push({ at: this.now + delay, message: m });
+      else this.deliver(m);
+    }
     if (this.delayed.length === 0) return;
     const due = this.delayed.filter((d) => d.at <= this.now);
     this.delayed = this.delayed.filter((d) => d.at > this.now);
@@ -147,6 +187,7 @@ export class Router<T> implements Transport<T> {
     if (this.clock && this.timer !== undefined) this.clock.clearTimeout(this.timer);
     this.immediate = [];
     this.delayed = [];
+    this.bandwidth.clear();
   }
 
   private updateLink(from: NodeId, to: NodeId, patch: Partial<LinkFault>): void {
