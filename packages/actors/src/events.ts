@@ -9,6 +9,8 @@ import type {
   ProposeErrorCode,
 } from '@omnipaxos/core';
 import type { ReplicaErrorCode } from './errors.js';
+import type { MigrationMessage } from './migration-messages.js';
+import type { PullRange, PullerEvent } from './segment-puller.js';
 import type { DecidedItem, ReplicatedEntry } from './replicated-entry.js';
 
 /** TickEvent is the only clock of every actor: timers count these, never wall time. */
@@ -94,8 +96,24 @@ export interface RespawnEvent {
   type: 'omnipaxos.respawn';
 }
 
+/** MigrationEvent hands the supervisor a reconfiguration handover message that arrived from the transport. */
+export interface MigrationEvent<T> {
+  type: 'omnipaxos.migrationMessage';
+  message: MigrationMessage<ReplicatedEntry<T>>;
+}
+
 /** SupervisorEvent is every event the supervisor takes. */
-export type SupervisorEvent<T> = TickEvent | ChildReport<T> | SupervisorCommand<T> | ChildErrorEvent | RespawnEvent;
+export type SupervisorEvent<T> = TickEvent | ChildReport<T> | SupervisorCommand<T> | ChildErrorEvent | RespawnEvent | MigrationEvent<T>;
+
+/**
+ * CatchUpEvent is one step of a server's catch-up after a reconfiguration (global raw positions):
+ * the pull started with its segments, a chunk arrived, a failed source's work moved, the pull completed.
+ */
+export type CatchUpEvent =
+  | { kind: 'started'; configurationId: number; from: number; to: number; segments: PullRange[] }
+  | PullerEvent
+  | { kind: 'completed'; configurationId: number; entries: number; ticks: number }
+  | { kind: 'handedOver'; configurationId: number };
 
 /**
  * SupervisorEmitted is what the supervisor emits (`actor.on(type, ...)`) and also sends to its parent
@@ -107,4 +125,5 @@ export type SupervisorEmitted<T> =
   | { type: 'omnipaxos.leaderChanged'; pid: NodeId; leader: NodeId | undefined }
   | { type: 'omnipaxos.restarted'; pid: NodeId; restarts: number; error: unknown }
   | { type: 'omnipaxos.reconfigured'; pid: NodeId; config: ClusterConfig }
-  | { type: 'omnipaxos.escalated'; pid: NodeId; error: Error };
+  | { type: 'omnipaxos.escalated'; pid: NodeId; error: Error }
+  | { type: 'omnipaxos.catchUp'; pid: NodeId; event: CatchUpEvent };

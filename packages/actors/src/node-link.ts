@@ -1,5 +1,6 @@
-import type { Message, NodeId } from '@omnipaxos/core';
+import type { NodeId } from '@omnipaxos/core';
 import type { ElectionActorEvent, PaxosActorEvent } from './events.js';
+import type { MigrationMessage, WireMessage } from './migration-messages.js';
 import type { ReplicatedEntry } from './replicated-entry.js';
 import type { Transport } from './transport.js';
 
@@ -19,6 +20,8 @@ export class NodeLink<T> {
   paxos: ChildRef<PaxosActorEvent<T>> | undefined;
   /** The election actor of the current configuration, if it is running. */
   election: ChildRef<ElectionActorEvent> | undefined;
+  /** Where reconfiguration handover messages go (the supervisor); dropped while unset. */
+  onMigration: ((message: MigrationMessage<ReplicatedEntry<T>>) => void) | undefined;
   private readonly detach: () => void;
 
   constructor(pid: NodeId, transport: Transport<ReplicatedEntry<T>>) {
@@ -32,11 +35,13 @@ export class NodeLink<T> {
   close(): void {
     this.paxos = undefined;
     this.election = undefined;
+    this.onMigration = undefined;
     this.detach();
   }
 
-  private deliver(message: Message<ReplicatedEntry<T>>): void {
-    if (message.kind === 'BLE') this.election?.send({ type: 'omnipaxos.message', message });
+  private deliver(message: WireMessage<ReplicatedEntry<T>>): void {
+    if (message.kind === 'Migration') this.onMigration?.(message);
+    else if (message.kind === 'BLE') this.election?.send({ type: 'omnipaxos.message', message });
     else this.paxos?.send({ type: 'omnipaxos.message', message });
   }
 }

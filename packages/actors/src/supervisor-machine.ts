@@ -73,44 +73,76 @@ export const replicaSupervisor = setup({
       enqueue.assign({ paxosRef: undefined, electionRef: undefined });
     }),
     closeLink: ({ context }) => context.rt.link.close(),
+    attachMigration: ({ context, self }) => {
+      context.rt.link.onMigration = (message) => self.send({ type: 'omnipaxos.migrationMessage', message });
+    },
+  },
+  guards: {
+    isEscalated: ({ context }) => context.rt.escalated,
+    isRetired: ({ context }) => context.rt.retired,
+    isRunning: ({ context }) => context.rt.mode === 'running',
+    isMigrating: ({ context }) => context.rt.mode === 'migrating',
+    isHandingOver: ({ context }) => context.rt.mode === 'handover',
   },
 }).createMachine({
   id: 'omnipaxos.supervisor',
   context: ({ input }) => ({ rt: new SupervisorRuntime<unknown>(input), paxosRef: undefined, electionRef: undefined }),
-  entry: ['spawnPair', 'scheduleTick'],
+  entry: ['attachMigration', enqueueActions(({ context, enqueue }) => context.rt.shouldRun() && enqueue('spawnPair')), 'scheduleTick'],
   initial: 'running',
+  // Every lifecycle state takes the same events; the runtime's mode decides what they mean there.
+  on: {
+    'omnipaxos.tick': { actions: [enqueueActions(({ context, enqueue, self }) => apply(enqueue, self, context.rt.handleTick())), 'scheduleTick'] },
+    'omnipaxos.append': { actions: enqueueActions(({ context, event, enqueue, self }) => apply(enqueue, self, context.rt.handleAppend(event.requests))) },
+    'omnipaxos.leader': { actions: 'handleReport' },
+    'omnipaxos.status': { actions: 'handleReport' },
+    'omnipaxos.rejected': { actions: 'handleReport' },
+    'omnipaxos.decided': { actions: 'handleReport' },
+    'omnipaxos.migrationMessage': {
+      actions: enqueueActions(({ context, event, enqueue, self }) => apply(enqueue, self, context.rt.handleMigration(event.message))),
+    },
+    'omnipaxos.reconfigure': { actions: ({ context, event }) => context.rt.proposeReconfiguration(event.nextConfig, event.metadata) },
+    'omnipaxos.crash': {
+      actions: ({ context, event }) => {
+        const link = context.rt.link;
+        (event.child === 'paxos' ? link.paxos : link.election)?.send({ type: 'omnipaxos.crash', error: event.error });
+      },
+    },
+    'omnipaxos.respawn': { guard: 'isRunning', actions: ['stopPair', 'spawnPair'] },
+    'omnipaxos.stop': { target: '.stopped' },
+    'xstate.error.actor.*': {
+      guard: ({ context, event }) => childIncarnation(event.type) === context.rt.incarnation,
+      actions: [
+        enqueueActions(({ context, event, enqueue, self }) => {
+          apply(enqueue, self, { emits: context.rt.handleChildFailure(event.error).emits });
+        }),
+        'stopPair',
+      ],
+    },
+  },
   states: {
     running: {
       always: [
-        { guard: ({ context }) => context.rt.escalated, target: 'escalated' },
-        { guard: ({ context }) => !context.rt.inConfig(), target: 'retired' },
+        { guard: 'isEscalated', target: 'escalated' },
+        { guard: 'isMigrating', target: 'migrating' },
+        { guard: 'isHandingOver', target: 'handover' },
       ],
-      on: {
-        'omnipaxos.tick': { actions: [enqueueActions(({ context, enqueue, self }) => apply(enqueue, self, context.rt.handleTick())), 'scheduleTick'] },
-        'omnipaxos.append': { actions: enqueueActions(({ context, event, enqueue, self }) => apply(enqueue, self, context.rt.handleAppend(event.requests))) },
-        'omnipaxos.leader': { actions: 'handleReport' },
-        'omnipaxos.status': { actions: 'handleReport' },
-        'omnipaxos.rejected': { actions: 'handleReport' },
-        'omnipaxos.decided': { actions: 'handleReport' },
-        'omnipaxos.reconfigure': { actions: ({ context, event }) => context.rt.proposeReconfiguration(event.nextConfig, event.metadata) },
-        'omnipaxos.crash': {
-          actions: ({ context, event }) => {
-            const link = context.rt.link;
-            (event.child === 'paxos' ? link.paxos : link.election)?.send({ type: 'omnipaxos.crash', error: event.error });
-          },
-        },
-        'omnipaxos.respawn': { actions: ['stopPair', 'spawnPair'] },
-        'omnipaxos.stop': { target: 'stopped' },
-        'xstate.error.actor.*': {
-          guard: ({ context, event }) => childIncarnation(event.type) === context.rt.incarnation,
-          actions: [
-            enqueueActions(({ context, event, enqueue, self }) => {
-              apply(enqueue, self, { emits: context.rt.handleChildFailure(event.error).emits });
-            }),
-            'stopPair',
-          ],
-        },
-      },
+    },
+    /** Pulling the history prefix (joining, or a missed stop sign): no pair runs. */
+    migrating: {
+      entry: 'stopPair',
+      always: [
+        { guard: 'isEscalated', target: 'escalated' },
+        { guard: 'isRunning', target: 'running' },
+        { guard: 'isHandingOver', target: 'handover' },
+      ],
+    },
+    /** Removed by a decided stop sign: serving segments until the next configuration has the history. */
+    handover: {
+      entry: 'stopPair',
+      always: [
+        { guard: 'isRetired', target: 'retired' },
+        { guard: 'isMigrating', target: 'migrating' },
+      ],
     },
     escalated: {
       type: 'final',

@@ -1,5 +1,8 @@
-import { type ClusterConfig, type FlexibleQuorum, MemoryStorage, type NodeId, type ServerConfig } from '@omnipaxos/core';
-import type { ChildReport, ClientRequest, SupervisorEmitted } from './events.js';
+import { type ClusterConfig, type FlexibleQuorum, type LogEntry, MemoryStorage, type NodeId, type ServerConfig } from '@omnipaxos/core';
+import type { CatchUpEvent, ChildReport, ClientRequest, SupervisorEmitted } from './events.js';
+import { Handover, type HandoverOptions } from './handover.js';
+import { HistoryLog, storageReader } from './history-log.js';
+import type { MigrationMessage } from './migration-messages.js';
 import { NodeLink } from './node-link.js';
 import type { ReplicaStorage, ReplicatedEntry } from './replicated-entry.js';
 import { RequestBook } from './request-book.js';
@@ -30,13 +33,32 @@ export interface SupervisorInput<T> {
   reproposeTicks?: number;
   /** How many decided entries the duplicate filter remembers (default 100 000). */
   dedupWindow?: number;
+  /**
+   * This server joins configuration `configurationId` (with `nodes`) by reconfiguration: it first pulls
+   * the previous configurations' logs from their servers (announced by ReconfigInit) and starts its
+   * election + Paxos pair only when the whole prefix is there. Set it on every start of such a server
+   * until its supervisor has completed the handover once in this process.
+   */
+  joining?: boolean;
+  /** Reconfiguration handover settings: chunk size, requests in flight, timeouts (ticks). */
+  migration?: Partial<HandoverOptions>;
 }
+
+/**
+ * SupervisorMode is what the supervisor is doing: `running` a configuration's pair, `migrating`
+ * (pulling the history prefix before it can run the configuration it joins) or `handover` (removed by
+ * a decided stop sign, serving segments until every node of the next configuration has the history).
+ */
+export type SupervisorMode = 'running' | 'migrating' | 'handover';
 
 /** Plan is what one supervisor step asks the machine to do besides the child sends it did itself. */
 export interface Plan<T> {
   emits: SupervisorEmitted<T>[];
   respawn?: boolean;
 }
+
+const emitCatchUp = <T>(pid: NodeId, events: CatchUpEvent[]): SupervisorEmitted<T>[] =>
+  events.map((event) => ({ type: 'omnipaxos.catchUp', pid, event }));
 
 /**
  * SupervisorRuntime is the supervisor's mutable bookkeeping: current configuration and storage, child
@@ -62,6 +84,17 @@ export class SupervisorRuntime<T> {
   lastError: unknown;
   /** escalated is set once the restart budget is spent; the machine then stops for good. */
   escalated = false;
+  /** mode says whether the pair runs, the history is being pulled, or a removed server hands over. */
+  mode: SupervisorMode;
+  /** retired is set when a removed server's handover is complete; the machine then stops for good. */
+  retired = false;
+  /** history holds the decided logs of every finished configuration (global raw positions). */
+  readonly history = new HistoryLog<ReplicatedEntry<T>>();
+  readonly handover: Handover<T>;
+  /** A reconfiguration asked for here, re-proposed until a stop sign moves this server past it. */
+  private wantedReconfig: { nextConfig: ClusterConfig; metadata?: Uint8Array; sentAt: number } | undefined;
+  /** Global raw position of the next pulled entry to deliver, and the configuration ends in the pulled history. */
+  private pulledEnds: { end: number; config: ClusterConfig; next: ClusterConfig }[] = [];
 
   constructor(readonly input: SupervisorInput<T>) {
     this.pid = input.pid;
@@ -72,6 +105,8 @@ export class SupervisorRuntime<T> {
     this.config = { configurationId: input.configurationId ?? 1, nodes: [...input.nodes] };
     if (input.flexibleQuorum) this.config.flexibleQuorum = { ...input.flexibleQuorum };
     this.storage = input.storage;
+    this.mode = input.joining ? 'migrating' : 'running';
+    this.handover = new Handover<T>(this, input.migration);
   }
 
   /** running is true while the current pair of children is up (not in restart backoff). */
@@ -92,11 +127,17 @@ export class SupervisorRuntime<T> {
       this.sendToPaxos(this.book.takeHeld(this.now));
       this.sendToPaxos(this.book.takeOverdue(this.now, this.reproposeTicks));
     }
-    return { emits: [] };
+    this.reproposeReconfiguration();
+    const emits = emitCatchUp<T>(this.pid, this.handover.tick());
+    if (this.mode === 'handover' && this.handover.servedNextConfig) this.retire(emits);
+    return { emits };
   }
 
   /** handleAppend records client requests, holds or proposes them; overflow is reported as failed. */
   handleAppend(requests: ClientRequest<T>[]): Plan<T> {
+    if (this.mode === 'handover') {
+      return { emits: [{ type: 'omnipaxos.failed', pid: this.pid, rids: requests.map((r) => r.rid), code: 'StopSign' }] };
+    }
     const refused = this.book.add(requests);
     if (this.canPropose()) this.sendToPaxos(this.book.takeHeld(this.now));
     return { emits: refused.length > 0 ? [{ type: 'omnipaxos.failed', pid: this.pid, rids: refused, code: 'Overflow' }] : [] };
@@ -143,10 +184,97 @@ export class SupervisorRuntime<T> {
     if (items.length > 0) emits.push({ type: 'omnipaxos.delivered', pid: this.pid, items });
     const last = entries[entries.length - 1];
     if (last?.kind === 'StopSign' && last.decided) {
+      const old = this.config;
+      this.history.append(old, this.localDelivered - 1, storageReader(this.storage));
+      this.handover.startAnnounce(old, last.stopSign.nextConfig);
       emits.push(...this.becomeNextConfig(last.stopSign.nextConfig));
       return { emits, respawn: this.inConfig() };
     }
     return { emits };
+  }
+
+  /** handleMigration takes a handover message (ReconfigInit, acks, segments) from the transport. */
+  handleMigration(message: MigrationMessage<ReplicatedEntry<T>>): Plan<T> {
+    if (this.retired || this.escalated) return { emits: [] };
+    const { events, pulled, completed } = this.handover.handle(message);
+    const emits = emitCatchUp<T>(this.pid, events);
+    if (pulled && pulled.entries.length > 0) emits.push(...this.deliverPulled(pulled.from, pulled.entries));
+    if (!completed) return { emits };
+    const next = completed.nextConfig;
+    this.pulledEnds = [];
+    if (next.nodes.includes(this.pid)) {
+      const joinsFresh = this.config.configurationId === next.configurationId;
+      this.config = { ...next, nodes: [...next.nodes] };
+      this.storage = joinsFresh ? this.storage : (this.input.storageFor?.(next.configurationId) ?? new MemoryStorage<ReplicatedEntry<T>>());
+      this.localDelivered = 0;
+      this.leader = undefined;
+      this.reconfiguring = false;
+      this.mode = 'running';
+      emits.push({ type: 'omnipaxos.reconfigured', pid: this.pid, config: this.config });
+      return { emits, respawn: true };
+    }
+    this.config = { ...next, nodes: [...next.nodes] };
+    const old = this.history.summaries().at(-1)?.config ?? next;
+    this.handover.startAnnounce(old, next);
+    this.enterHandover(emits);
+    return { emits };
+  }
+
+  /**
+   * beginMigration stops running the current configuration (a ReconfigInit proved its stop sign decided,
+   * or this server joins): the pair is detached and proposals are held until the pull completes.
+   */
+  beginMigration(): void {
+    if (this.mode === 'running') this.detachChildren();
+    this.mode = 'migrating';
+    this.pulledEnds = [];
+    const plan = this.handover.pullPlan();
+    if (!plan) return;
+    let end = 0;
+    plan.history.forEach((h, i) => {
+      end += h.length;
+      // Stop signs at or before the first undelivered position were already applied here.
+      if (end > plan.deliveredTo) this.pulledEnds.push({ end, config: h.config, next: plan.history[i + 1]?.config ?? plan.nextConfig });
+    });
+  }
+
+  /**
+   * deliverPulled runs pulled decided entries (global raw positions from `from` on) through the
+   * duplicate filter, as the servers that decided them did: a decided stop sign is replayed at every
+   * configuration end, so every server assigns the same dense application index.
+   */
+  deliverPulled(from: number, entries: readonly ReplicatedEntry<T>[]): SupervisorEmitted<T>[] {
+    const log: LogEntry<ReplicatedEntry<T>, never>[] = [];
+    let pos = from;
+    for (const entry of entries) {
+      this.pushStopSigns(log, pos);
+      log.push({ kind: 'Decided', entry });
+      pos += 1;
+    }
+    this.pushStopSigns(log, pos);
+    const items = this.book.applyDecided(log);
+    return items.length > 0 ? [{ type: 'omnipaxos.delivered', pid: this.pid, items }] : [];
+  }
+
+  private pushStopSigns(log: LogEntry<ReplicatedEntry<T>, never>[], pos: number): void {
+    while (this.pulledEnds.length > 0 && (this.pulledEnds[0] as { end: number }).end <= pos) {
+      const e = this.pulledEnds.shift() as { next: ClusterConfig };
+      log.push({ kind: 'StopSign', stopSign: { nextConfig: e.next }, decided: true });
+    }
+  }
+
+  private enterHandover(emits: SupervisorEmitted<T>[]): void {
+    this.mode = 'handover';
+    this.detachChildren();
+    const rids = this.book.removeAll();
+    if (rids.length > 0) emits.push({ type: 'omnipaxos.failed', pid: this.pid, rids, code: 'StopSign' });
+    if (this.handover.servedNextConfig) this.retire(emits);
+  }
+
+  private retire(emits: SupervisorEmitted<T>[]): void {
+    if (this.retired) return;
+    this.retired = true;
+    emits.push({ type: 'omnipaxos.catchUp', pid: this.pid, event: { kind: 'handedOver', configurationId: this.config.configurationId } });
   }
 
   /**
@@ -161,7 +289,11 @@ export class SupervisorRuntime<T> {
     this.reconfiguring = false;
     this.localDelivered = 0;
     this.detachChildren();
-    if (!next.nodes.includes(this.pid)) return [];
+    if (!next.nodes.includes(this.pid)) {
+      const emits: SupervisorEmitted<T>[] = [];
+      this.enterHandover(emits);
+      return emits;
+    }
     this.storage = this.input.storageFor?.(next.configurationId) ?? new MemoryStorage<ReplicatedEntry<T>>();
     return [{ type: 'omnipaxos.reconfigured', pid: this.pid, config: this.config }];
   }
@@ -169,6 +301,11 @@ export class SupervisorRuntime<T> {
   /** inConfig is false once a decided stop sign named a configuration without this server. */
   inConfig(): boolean {
     return this.config.nodes.includes(this.pid);
+  }
+
+  /** shouldRun is true when the machine should have a pair up: running, not retired or escalated. */
+  shouldRun(): boolean {
+    return this.mode === 'running' && !this.retired && !this.escalated;
   }
 
   /** handleChildFailure decides between a restart (after backoff) and escalation. */
@@ -199,9 +336,23 @@ export class SupervisorRuntime<T> {
 
   /** proposeReconfiguration hands a stop sign proposal to the Paxos actor. */
   proposeReconfiguration(nextConfig: ClusterConfig, metadata?: Uint8Array): void {
+    if (nextConfig.configurationId <= this.config.configurationId) return;
+    this.wantedReconfig = metadata ? { nextConfig, metadata, sentAt: this.now } : { nextConfig, sentAt: this.now };
     this.link.paxos?.send(
       metadata ? { type: 'omnipaxos.reconfigure', nextConfig, metadata } : { type: 'omnipaxos.reconfigure', nextConfig },
     );
+  }
+
+  /** reproposeReconfiguration hands the wanted stop sign to Paxos again (forwarding is best-effort). */
+  private reproposeReconfiguration(): void {
+    const w = this.wantedReconfig;
+    if (!w) return;
+    if (w.nextConfig.configurationId <= this.config.configurationId || this.mode !== 'running') {
+      if (this.mode !== 'migrating') this.wantedReconfig = undefined;
+      return;
+    }
+    if (this.now - w.sentAt < this.reproposeTicks || !this.link.paxos) return;
+    this.proposeReconfiguration(w.nextConfig, w.metadata);
   }
 
   private canPropose(): boolean {

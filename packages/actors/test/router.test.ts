@@ -1,6 +1,6 @@
 import type { Message } from '@omnipaxos/core';
 import { describe, expect, it } from 'vitest';
-import { Router } from '../src/index.js';
+import { Router, type WireMessage } from '../src/index.js';
 
 const hb = (from: number, to: number): Message<string> => ({ kind: 'BLE', from, to, msg: { type: 'HeartbeatRequest', round: 1 } });
 const flush = () => new Promise<void>((r) => queueMicrotask(r));
@@ -8,7 +8,7 @@ const flush = () => new Promise<void>((r) => queueMicrotask(r));
 describe('Router', () => {
   it('delivers copies, never the sent object', async () => {
     const r = new Router<string>();
-    const got: Message<string>[] = [];
+    const got: WireMessage<string>[] = [];
     r.register(2, { deliver: (m) => got.push(m) });
     const m = hb(1, 2);
     r.send(m);
@@ -19,7 +19,7 @@ describe('Router', () => {
 
   it('drops on a cut link and reports reconnection on heal', async () => {
     const r = new Router<string>();
-    const got: Message<string>[] = [];
+    const got: WireMessage<string>[] = [];
     const reconnected: number[] = [];
     r.register(2, { deliver: (m) => got.push(m), reconnected: (p) => reconnected.push(p) });
     r.cut(1, 2);
@@ -35,7 +35,7 @@ describe('Router', () => {
 
   it('delays by ticks and drops with a seeded, replayable probability', async () => {
     const r = new Router<string>();
-    const got: Message<string>[] = [];
+    const got: WireMessage<string>[] = [];
     r.register(2, { deliver: (m) => got.push(m) });
     r.setDelay(1, 2, 2);
     r.send(hb(1, 2));

@@ -1,0 +1,250 @@
+import type { ClusterConfig, NodeId } from '@omnipaxos/core';
+import type { CatchUpEvent } from './events.js';
+import { arrayReader, splicedReader, storageReader } from './history-log.js';
+import type { ConfigSummary, MigrationMessage, MigrationMsg } from './migration-messages.js';
+import type { ReplicatedEntry } from './replicated-entry.js';
+import { DEFAULT_PULLER_OPTIONS, type PullerOptions, SegmentPuller } from './segment-puller.js';
+import type { SupervisorRuntime } from './supervisor-runtime.js';
+
+/** HandoverOptions tune the reconfiguration handover: the pull and the ReconfigInit resend period. */
+export interface HandoverOptions extends PullerOptions {
+  /** Ticks between two ReconfigInit resends to a node that has not acknowledged (default 10). */
+  initResendTicks: number;
+}
+
+type Entry<T> = ReplicatedEntry<T>;
+
+interface Announce {
+  init: Extract<MigrationMsg<never>, { type: 'ReconfigInit' }>;
+  pending: Set<NodeId>;
+  lastSent: number;
+}
+
+/** HandleResult is what one migration message led to: timeline events, newly contiguous pulled entries, completion. */
+export interface HandleResult<T> {
+  events: CatchUpEvent[];
+  /** Pulled entries now gap-free, at global raw positions from `from` on (to deliver in order). */
+  pulled?: { from: number; entries: Entry<T>[] };
+  /** Set when the whole prefix is there: the server now continues in `nextConfig`. */
+  completed?: { nextConfig: ClusterConfig };
+}
+
+interface Pull<T> {
+  puller: SegmentPuller<Entry<T>>;
+  nextConfig: ClusterConfig;
+  history: ConfigSummary[];
+  startedAt: number;
+  /** Local decided prefix of the configuration the pull starts in (a server that missed the stop sign). */
+  partial: { index: number; done: number } | undefined;
+}
+
+/**
+ * Handover is the migration side of one supervisor: it announces a decided stop sign (ReconfigInit,
+ * resent until acknowledged), serves SegmentRequests from the finished configurations' logs or the
+ * live log, and pulls a missing history prefix in parallel (SegmentPuller) when this server joins a
+ * configuration or learns from a ReconfigInit that it missed a stop sign.
+ */
+export class Handover<T> {
+  readonly opts: HandoverOptions;
+  private announce: Announce | undefined;
+  private pull: Pull<T> | undefined;
+
+  constructor(
+    private readonly rt: SupervisorRuntime<T>,
+    options: Partial<HandoverOptions> = {},
+  ) {
+    this.opts = { ...DEFAULT_PULLER_OPTIONS, initResendTicks: 10, ...options };
+  }
+
+  /** pulling is true while a history prefix is being pulled. */
+  get pulling(): boolean {
+    return this.pull !== undefined;
+  }
+
+  /** announced is true once every node of the announced next configuration acknowledged ReconfigInit. */
+  get servedNextConfig(): boolean {
+    const a = this.announce;
+    return a !== undefined && a.init.nextConfig.nodes.every((p) => !a.pending.has(p));
+  }
+
+  /** startAnnounce begins sending ReconfigInit for `next` to every other node of the old and new configuration. */
+  startAnnounce(old: ClusterConfig, next: ClusterConfig): void {
+    const pending = new Set([...old.nodes, ...next.nodes].filter((p) => p !== this.rt.pid));
+    this.announce = { init: { type: 'ReconfigInit', nextConfig: next, history: this.rt.history.summaries() }, pending, lastSent: this.rt.now };
+    for (const p of pending) this.send(p, this.announce.init);
+  }
+
+  /** tick resends ReconfigInit, fails timed-out pulls and sends the next requests. */
+  tick(): CatchUpEvent[] {
+    const a = this.announce;
+    if (a && this.rt.now - a.lastSent >= this.opts.initResendTicks) {
+      a.lastSent = this.rt.now;
+      for (const p of a.pending) this.send(p, a.init);
+    }
+    if (!this.pull) return [];
+    const events: CatchUpEvent[] = this.pull.puller.tick(this.rt.now);
+    this.pump();
+    return events;
+  }
+
+  /** handle takes one migration message; returns the timeline events and whether the pull completed. */
+  handle(m: MigrationMessage<Entry<T>>): HandleResult<T> {
+    const msg = m.msg;
+    switch (msg.type) {
+      case 'ReconfigAck':
+        if (this.announce?.init.nextConfig.configurationId === msg.configurationId) this.announce.pending.delete(m.from);
+        return { events: [] };
+      case 'ReconfigInit':
+        return this.handleInit(m.from, msg);
+      case 'SegmentRequest':
+        this.serve(m.from, msg);
+        return { events: [] };
+      case 'SegmentReply':
+        return this.handleReply(m.from, msg);
+      case 'SegmentUnavailable': {
+        const e = this.pull?.puller.handleUnavailable(m.from, msg.reqId, msg.reason, this.rt.now);
+        this.pump();
+        return { events: e ? [e] : [] };
+      }
+    }
+  }
+
+  private handleInit(from: NodeId, init: Extract<MigrationMsg<never>, { type: 'ReconfigInit' }>): HandleResult<T> {
+    const last = init.history[init.history.length - 1];
+    if (!last) return { events: [] };
+    if (this.rt.history.lastConfigurationId >= last.config.configurationId) {
+      this.send(from, { type: 'ReconfigAck', configurationId: init.nextConfig.configurationId });
+      return { events: [] };
+    }
+    const current = this.pull?.nextConfig.configurationId ?? this.rt.config.configurationId;
+    const accepts = this.rt.mode === 'migrating' && !this.pull ? init.nextConfig.configurationId >= current : init.nextConfig.configurationId > current;
+    if (this.pull && init.nextConfig.configurationId === current) {
+      this.pull.puller.markReady(from);
+      this.pump();
+      return { events: [] };
+    }
+    if (!accepts) return { events: [] };
+    const events = this.beginPull(from, init.nextConfig, init.history);
+    return this.progress(events);
+  }
+
+  /**
+   * beginPull starts (or restarts, for a newer target) the pull of the history prefix this server
+   * lacks: from the end of what it holds (its finished configurations plus the decided prefix of the
+   * configuration it was running) to the end of `history`.
+   */
+  private beginPull(from: NodeId, nextConfig: ClusterConfig, history: ConfigSummary[]): CatchUpEvent[] {
+    const rt = this.rt;
+    const index = history.findIndex((h) => h.config.configurationId === rt.config.configurationId);
+    const held = rt.history.total;
+    // A server that was running a configuration named in `history` keeps its decided prefix of it.
+    const partial = index >= 0 && !this.pull && rt.mode === 'running' ? { index, done: rt.localDelivered } : this.pull?.partial;
+    const prior = this.pull;
+    const start = prior ? prior.puller.start : held + (partial?.done ?? 0);
+    const end = history.reduce((s, h) => s + h.length, 0);
+    const old = (history[history.length - 1] as ConfigSummary).config;
+    const continuing = old.nodes.filter((p) => p !== rt.pid && nextConfig.nodes.includes(p));
+    const preferred = continuing.length > 0 ? continuing : old.nodes.filter((p) => p !== rt.pid);
+    const puller = new SegmentPuller<Entry<T>>(start, end, preferred, this.opts);
+    if (prior) puller.resumeFrom(prior.puller);
+    puller.markReady(from);
+    this.pull = { puller, nextConfig, history, startedAt: prior?.startedAt ?? rt.now, partial };
+    rt.beginMigration();
+    const events: CatchUpEvent[] = [
+      { kind: 'started', configurationId: nextConfig.configurationId, from: puller.start, to: end, segments: puller.segments() },
+    ];
+    this.pump();
+    return events;
+  }
+
+  private handleReply(from: NodeId, msg: Extract<MigrationMsg<Entry<T>>, { type: 'SegmentReply' }>): HandleResult<T> {
+    const pull = this.pull;
+    if (!pull || msg.upTo !== this.pullUpTo(pull)) return { events: [] };
+    const e = pull.puller.handleReply(from, msg.reqId, msg.from, msg.entries);
+    return this.progress(e ? [e] : []);
+  }
+
+  /** progress hands out the newly gap-free entries and completes the pull once everything is there. */
+  private progress(events: CatchUpEvent[]): HandleResult<T> {
+    const pull = this.pull;
+    if (!pull) return { events };
+    const pulled = pull.puller.takeContiguous();
+    if (pull.puller.isComplete()) {
+      this.install(pull);
+      this.pull = undefined;
+      events.push({
+        kind: 'completed',
+        configurationId: pull.nextConfig.configurationId,
+        entries: pull.puller.end - pull.puller.start,
+        ticks: this.rt.now - pull.startedAt,
+      });
+      return { events, pulled, completed: { nextConfig: pull.nextConfig } };
+    }
+    this.pump();
+    return { events, pulled };
+  }
+
+  private pullUpTo(pull: Pull<T>): number {
+    return (pull.history[pull.history.length - 1] as ConfigSummary).config.configurationId;
+  }
+
+  /** pullPlan is what the running pull covers: its configurations, target, and the first undelivered position. */
+  pullPlan(): { history: ConfigSummary[]; nextConfig: ClusterConfig; deliveredTo: number } | undefined {
+    const p = this.pull;
+    return p ? { history: p.history, nextConfig: p.nextConfig, deliveredTo: p.puller.deliveredUpTo } : undefined;
+  }
+
+  /** install turns the pulled buffer into HistoryLog records for every configuration of the pull. */
+  private install(pull: Pull<T>): void {
+    const hist = this.rt.history;
+    const arr = pull.puller.array;
+    const base = pull.puller.start;
+    let gs = 0;
+    const partialId = pull.partial ? pull.history[pull.partial.index]?.config.configurationId : undefined;
+    for (const h of pull.history) {
+      const ge = gs + h.length;
+      if (!hist.has(h.config.configurationId)) {
+        if (h.config.configurationId === partialId && pull.partial) {
+          hist.append(h.config, h.length, splicedReader(storageReader(this.rt.storage), pull.partial.done, arrayReader(arr, 0)));
+        } else {
+          hist.append(h.config, h.length, arrayReader(arr, gs - base));
+        }
+      }
+      gs = ge;
+    }
+  }
+
+  /** serve answers a SegmentRequest from the finished configurations or, before the switch, the live log. */
+  private serve(to: NodeId, req: Extract<MigrationMsg<never>, { type: 'SegmentRequest' }>): void {
+    const rt = this.rt;
+    const hist = rt.history;
+    let entries: Entry<T>[] | undefined;
+    let ready = true;
+    if (hist.has(req.upTo)) {
+      entries = hist.read(req.from, req.to);
+    } else if (rt.mode === 'running' && rt.config.configurationId === req.upTo && req.to <= hist.total + rt.localDelivered) {
+      const split = hist.total;
+      const head = req.from < split ? hist.read(req.from, Math.min(req.to, split)) : [];
+      const tail = req.to > split ? storageReader(rt.storage)(Math.max(req.from, split) - split, req.to - split) : [];
+      entries = head && tail ? head.concat(tail) : undefined;
+    } else {
+      ready = false;
+    }
+    const common = { upTo: req.upTo, reqId: req.reqId };
+    if (entries) this.send(to, { type: 'SegmentReply', ...common, from: req.from, entries });
+    else this.send(to, { type: 'SegmentUnavailable', ...common, reason: ready ? 'Compacted' : 'NotReady' });
+  }
+
+  private pump(): void {
+    const pull = this.pull;
+    if (!pull) return;
+    const upTo = this.pullUpTo(pull);
+    for (const r of pull.puller.pump(this.rt.now)) {
+      this.send(r.to, { type: 'SegmentRequest', upTo, reqId: r.reqId, from: r.from, to: r.end });
+    }
+  }
+
+  private send(to: NodeId, msg: MigrationMsg<Entry<T>>): void {
+    this.rt.input.transport.send({ kind: 'Migration', from: this.rt.pid, to, msg });
+  }
+}
