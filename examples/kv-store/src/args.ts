@@ -1,0 +1,58 @@
+import type { NodeId } from '@omnipaxos/core';
+import type { PeerAddress } from '@omnipaxos/transport-tcp';
+
+/** ServerArgs are one replica process's settings, from `--pid --nodes --peers --http --data`. */
+export interface ServerArgs {
+  pid: NodeId;
+  nodes: NodeId[];
+  peers: Record<number, PeerAddress>;
+  http: PeerAddress;
+  dataDir: string;
+}
+
+/** parseAddress reads `host:port`. */
+export function parseAddress(s: string): PeerAddress {
+  const i = s.lastIndexOf(':');
+  const port = Number(s.slice(i + 1));
+  if (i <= 0 || !Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`not host:port: ${s}`);
+  return { host: s.slice(0, i), port };
+}
+
+/** flags reads `--name value` pairs. */
+export function flags(argv: string[]): Map<string, string> {
+  const out = new Map<string, string>();
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a?.startsWith('--')) {
+      const next = argv[i + 1];
+      if (next !== undefined && !next.startsWith('--')) {
+        out.set(a.slice(2), next);
+        i++;
+      } else out.set(a.slice(2), 'true');
+    }
+  }
+  return out;
+}
+
+/**
+ * parseServerArgs reads e.g. `--pid 1 --nodes 1,2,3 --peers 1=10.0.0.1:7101,2=10.0.0.2:7101,3=10.0.0.3:7101
+ * --http 0.0.0.0:7201 --data ./data`.
+ */
+export function parseServerArgs(argv: string[]): ServerArgs {
+  const f = flags(argv);
+  const need = (k: string): string => {
+    const v = f.get(k);
+    if (v === undefined) throw new Error(`missing --${k}`);
+    return v;
+  };
+  const pid = Number(need('pid'));
+  const nodes = need('nodes').split(',').map(Number);
+  const peers: Record<number, PeerAddress> = {};
+  for (const part of need('peers').split(',')) {
+    const [p, addr] = part.split('=');
+    if (p === undefined || addr === undefined) throw new Error(`--peers entry is not pid=host:port: ${part}`);
+    peers[Number(p)] = parseAddress(addr);
+  }
+  if (!nodes.includes(pid) || peers[pid] === undefined) throw new Error(`--pid ${pid} must be in --nodes and --peers`);
+  return { pid, nodes, peers, http: parseAddress(f.get('http') ?? '127.0.0.1:0'), dataDir: f.get('data') ?? './data' };
+}

@@ -1,0 +1,65 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import type { NodeId } from '@omnipaxos/core';
+
+const SERVER = fileURLToPath(new URL('./server.ts', import.meta.url));
+const TSCONFIG = fileURLToPath(new URL('../tsconfig.json', import.meta.url));
+/** The tsx loader, run inside the replica's own node process (no wrapper process: SIGKILL hits the replica). */
+const TSX_LOADER = new URL('../../../node_modules/tsx/dist/loader.mjs', import.meta.url).href;
+
+/** ReplicaSpec is how to start one replica process. */
+export interface ReplicaSpec {
+  pid: NodeId;
+  nodes: NodeId[];
+  /** pid → replication port on 127.0.0.1 */
+  replicationPorts: Record<number, number>;
+  httpPort: number;
+  dataDir: string;
+}
+
+/** ReplicaProcess is a replica's child process; `ready` resolves with its HTTP base URL. */
+export interface ReplicaProcess {
+  pid: NodeId;
+  child: ChildProcess;
+  ready: Promise<string>;
+  /** exited resolves when the process ends. */
+  exited: Promise<number | null>;
+}
+
+/** spawnReplica starts `server.ts` in its own node process; `ready` resolves once it prints its ready line. */
+export function spawnReplica(spec: ReplicaSpec): ReplicaProcess {
+  const peers = spec.nodes.map((p) => `${p}=127.0.0.1:${spec.replicationPorts[p] ?? 0}`).join(',');
+  const args = ['--import', TSX_LOADER, SERVER, '--pid', String(spec.pid), '--nodes', spec.nodes.join(','), '--peers', peers,
+    '--http', `127.0.0.1:${spec.httpPort}`, '--data', spec.dataDir];
+  const child = spawn(process.execPath, args, {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, TSX_TSCONFIG_PATH: TSCONFIG },
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  let stderr = '';
+  child.stderr?.on('data', (c: Buffer) => {
+    stderr = (stderr + c.toString()).slice(-4000);
+  });
+  const ready = new Promise<string>((resolve, reject) => {
+    const lines = createInterface({ input: child.stdout! });
+    const timer = setTimeout(() => reject(new Error(`replica ${spec.pid} did not start in 60 s: ${stderr}`)), 60_000);
+    lines.on('line', (line) => {
+      try {
+        const msg = JSON.parse(line) as { ready?: boolean; http?: string };
+        if (msg.ready === true && msg.http !== undefined) {
+          clearTimeout(timer);
+          resolve(`http://${msg.http}`);
+        }
+      } catch {
+        // not our ready line
+      }
+    });
+    void exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`replica ${spec.pid} exited (${code}) before it was ready: ${stderr}`));
+    });
+  });
+  ready.catch(() => undefined);
+  return { pid: spec.pid, child, ready, exited };
+}

@@ -1,0 +1,80 @@
+import http from 'node:http';
+import type { KvCommand } from './kv-command.js';
+import type { KvNode } from './kv-node.js';
+
+const MAX_BODY = 1 << 20;
+
+function readBody(req: http.IncomingMessage): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > MAX_BODY) {
+        reject(new Error('body too large'));
+        req.destroy();
+      } else chunks.push(c);
+    });
+    req.on('end', () => {
+      const text = Buffer.concat(chunks).toString('utf8');
+      try {
+        resolve(text.length === 0 ? {} : JSON.parse(text));
+      } catch {
+        reject(new Error('body is not JSON'));
+      }
+    });
+    req.on('error', reject);
+  });
+}
+
+function send(res: http.ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+/** commandFor maps an HTTP request on /kv/<key> to a log command, or returns an error message. */
+async function commandFor(req: http.IncomingMessage, key: string, cas: boolean): Promise<KvCommand | string> {
+  if (req.method === 'GET' && !cas) return { op: 'get', key };
+  if (req.method === 'DELETE' && !cas) return { op: 'delete', key };
+  const body = (await readBody(req)) as { value?: unknown; expected?: unknown };
+  if (req.method === 'PUT' && !cas) {
+    return typeof body.value === 'string' ? { op: 'put', key, value: body.value } : 'PUT needs {"value": string}';
+  }
+  if (req.method === 'POST' && cas) {
+    const ok = (x: unknown) => x === null || typeof x === 'string';
+    return ok(body.expected) && ok(body.value)
+      ? { op: 'cas', key, expected: body.expected as string | null, value: body.value as string | null }
+      : 'cas needs {"expected": string|null, "value": string|null}';
+  }
+  return `${req.method ?? '?'} is not supported here`;
+}
+
+/**
+ * createHttpApi serves the JSON API of one replica:
+ * GET/PUT/DELETE /kv/<key>, POST /kv/<key>/cas, GET /status, POST /links/<pid>/{cut,heal} (test hook).
+ * Writes and reads sent to a follower are appended there and forwarded to the leader by the replica.
+ */
+export function createHttpApi(node: KvNode): http.Server {
+  return http.createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const handle = async (): Promise<void> => {
+      if (url.pathname === '/status' && req.method === 'GET') return send(res, 200, node.status());
+      const link = /^\/links\/(\d+)\/(cut|heal)$/.exec(url.pathname);
+      if (link && req.method === 'POST') {
+        node.setLinkEnabled(Number(link[1]), link[2] === 'heal');
+        return send(res, 200, { ok: true });
+      }
+      const kv = /^\/kv\/([^/]+)(\/cas)?$/.exec(url.pathname);
+      if (!kv || kv[1] === undefined) return send(res, 404, { error: 'not found' });
+      const command = await commandFor(req, decodeURIComponent(kv[1]), kv[2] !== undefined);
+      if (typeof command === 'string') return send(res, 400, { error: command });
+      const { idx, result } = await node.execute(command);
+      return send(res, 200, { idx, ...result });
+    };
+    handle().catch((err: unknown) => {
+      const message = err instanceof Error ? err.message : String(err);
+      if (!res.headersSent) send(res, /JSON|body/.test(message) ? 400 : 503, { error: message });
+    });
+  });
+}
