@@ -16,6 +16,11 @@ export interface PullerOptions {
 /** DEFAULT_PULLER_OPTIONS are the pull settings used when the supervisor input gives none. */
 export const DEFAULT_PULLER_OPTIONS: Readonly<PullerOptions> = Object.freeze({ chunkSize: 2000, window: 2, timeoutTicks: 40, retryTicks: 20 });
 
+/** NOT_READY_LIMIT is how many NotReady refusals in a row a source gets before its work moves. */
+const NOT_READY_LIMIT = 5;
+/** NOT_READY_PAUSE is the ticks a NotReady source is left alone before it is asked again. */
+const NOT_READY_PAUSE = 2;
+
 /** PullRange is a half-open range [from, to) of global raw positions assigned to one source. */
 export interface PullRange {
   source: NodeId;
@@ -60,6 +65,7 @@ export class SegmentPuller<E> {
   private readonly inFlight = new Map<number, InFlight>();
   private readonly ready = new Set<NodeId>();
   private readonly failedUntil = new Map<NodeId, number>();
+  private readonly notReady = new Map<NodeId, number>();
 
   constructor(
     readonly start: number,
@@ -150,6 +156,7 @@ export class SegmentPuller<E> {
   handleReply(source: NodeId, reqId: number, from: number, entries: readonly E[]): PullerEvent | undefined {
     this.inFlight.delete(reqId);
     this.failedUntil.delete(source);
+    this.notReady.delete(source);
     this.markReady(source);
     let fresh = 0;
     for (let i = 0; i < entries.length; i++) {
@@ -163,10 +170,24 @@ export class SegmentPuller<E> {
     return { kind: 'chunk', source, from, to: from + entries.length, received: this.received, total: this.buf.length };
   }
 
-  /** handleUnavailable fails `source` for a refused request and moves its work elsewhere. */
+  /**
+   * handleUnavailable takes a refusal. NotReady (the source has not learned the decision yet) puts the
+   * chunk back and pauses the source for a few ticks, NOT_READY_LIMIT times in a row at most; after
+   * that, or for Compacted, the source fails and its work moves to the other ready sources.
+   */
   handleUnavailable(source: NodeId, reqId: number, reason: SegmentUnavailableReason, now: number): PullerEvent | undefined {
-    if (!this.inFlight.has(reqId)) return undefined;
+    const f = this.inFlight.get(reqId);
+    if (!f) return undefined;
     if (reason === 'Compacted') this.ready.delete(source);
+    const refusals = (this.notReady.get(source) ?? 0) + 1;
+    this.notReady.set(source, refusals);
+    if (reason === 'NotReady' && refusals <= NOT_READY_LIMIT) {
+      this.inFlight.delete(reqId);
+      this.queues.get(source)?.unshift({ from: f.from, to: f.to });
+      this.failedUntil.set(source, now + NOT_READY_PAUSE);
+      return undefined;
+    }
+    this.notReady.delete(source);
     return this.fail(source, reason, now);
   }
 
