@@ -1,0 +1,90 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { KvClient } from '../src/client.js';
+import { type ReplicaProcess, type ReplicaSpec, spawnReplica } from '../src/cluster-process.js';
+
+let nextPort = 20_000 + (process.pid % 500) * 20;
+
+/**
+ * replicationPort finds a free port below Linux's ephemeral range (32768+), so that no outgoing
+ * connection can take it between this check and the replica's listen. HTTP ports are 0 (reported).
+ */
+export async function replicationPort(): Promise<number> {
+  for (;;) {
+    const port = nextPort++;
+    const server = net.createServer();
+    const ok = await new Promise<boolean>((resolve) => {
+      server.once('error', () => resolve(false));
+      server.listen(port, '127.0.0.1', () => resolve(true));
+    });
+    if (ok) {
+      await new Promise<void>((r) => server.close(() => r()));
+      return port;
+    }
+  }
+}
+
+/** eventually retries `check` until it passes or `timeoutMs` runs out (processes share no events with us). */
+export async function eventually<R>(what: string, check: () => Promise<R>, timeoutMs = 30_000): Promise<R> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      return await check();
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) throw new Error(`${what}: ${String(last)}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+
+/** ProcessCluster runs one replica process per pid on loopback, with a temporary data folder. */
+export class ProcessCluster {
+  readonly dataDir = mkdtempSync(join(tmpdir(), 'kv-e2e-'));
+  readonly procs = new Map<number, ReplicaProcess>();
+  readonly urls = new Map<number, string>();
+  readonly specs = new Map<number, ReplicaSpec>();
+
+  constructor(readonly nodes: number[]) {}
+
+  /** startAll picks replication ports and starts every replica. */
+  async startAll(): Promise<void> {
+    const replicationPorts: Record<number, number> = {};
+    for (const p of this.nodes) replicationPorts[p] = await replicationPort();
+    for (const pid of this.nodes) this.specs.set(pid, { pid, nodes: this.nodes, replicationPorts, httpPort: 0, dataDir: this.dataDir });
+    await Promise.all(this.nodes.map((p) => this.start(p)));
+  }
+
+  /** start (re)starts replica `pid` from its data folder. */
+  async start(pid: number): Promise<void> {
+    const spec = this.specs.get(pid);
+    if (spec === undefined) throw new Error(`no spec for ${pid}`);
+    const proc = spawnReplica(spec);
+    this.procs.set(pid, proc);
+    this.urls.set(pid, await proc.ready);
+  }
+
+  /** kill SIGKILLs replica `pid` and waits for it to exit. */
+  async kill(pid: number): Promise<void> {
+    const proc = this.procs.get(pid);
+    proc?.child.kill('SIGKILL');
+    await proc?.exited;
+    this.procs.delete(pid);
+  }
+
+  /** client talks to replica `pid`. */
+  client(pid: number): KvClient {
+    return new KvClient(this.urls.get(pid) ?? 'http://127.0.0.1:1');
+  }
+
+  /** stopAll kills every replica and deletes the data folder. */
+  async stopAll(): Promise<void> {
+    for (const p of this.procs.values()) p.child.kill('SIGKILL');
+    await Promise.all([...this.procs.values()].map((p) => p.exited));
+    rmSync(this.dataDir, { recursive: true, force: true });
+  }
+}
