@@ -17,7 +17,7 @@ describe('kv-store: quorum loss across five processes (links cut at the transpor
       if (l === null) throw new Error('no leader yet');
       return l;
     });
-    await cluster.client(leader).put('before', 'x');
+    await eventually('a first write', () => cluster.client(leader).put('before', 'x'));
 
     // Quorum loss: only `hub` stays connected to everyone; every other link is cut (on both ends).
     const hub = cluster.nodes.find((p) => p !== leader) ?? 0;
