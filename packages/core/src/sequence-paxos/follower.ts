@@ -52,10 +52,16 @@ export function handlePrepare<T, S>(sp: SequencePaxos<T, S>, from: NodeId, prep:
 
 /** handleAcceptSync adopts the leader's log and enters the Accept phase. */
 export function handleAcceptSync<T, S>(sp: SequencePaxos<T, S>, from: NodeId, acc: Msg<T, S, 'AcceptSync'>): void {
-  if (!checkValidBallot(sp, acc.n) || sp.role !== 'Follower' || sp.phase !== 'Prepare') return;
+  if (!checkValidBallot(sp, acc.n) || sp.role !== 'Follower') return;
+  if (sp.phase !== 'Prepare' && sp.phase !== 'Accept') return;
   // Each AcceptSync of one leader opens a new session; an older one (delayed or duplicated) was
-  // computed from an older promise and must not be applied.
+  // computed from an older promise and must not be applied. A newer one is applied even in the
+  // Accept phase: the leader answered a duplicate of our promise and will number its accepts in
+  // the new session, so ignoring it would look like a gap and cost a full resync.
   if (acc.seqNum.session <= sp.lastSyncSession) return;
+  // Entries still batched came from the leader's earlier accepts; write them first so that the sync,
+  // which covers them, overwrites them in place instead of having them appended again later.
+  sp.st.flushBatch();
   if (!sp.st.canApplySync(acc.logSync)) {
     sp.reconnectedUnguarded(from);
     return;

@@ -31,6 +31,8 @@ export function handleLeader<T, S>(sp: SequencePaxos<T, S>, n: Ballot): void {
   sp.phase = 'Prepare';
   sp.logger?.info('leading: prepare phase', { pid: sp.pid, ballot: n });
   for (const to of sp.peers) sendPrepare(sp, to);
+  // The Prepares just went out: the next resend timeout (possibly this very tick) must not repeat them.
+  sp.preparesJustSent = true;
 }
 
 /** sendPrepare queues a Prepare for our ballot, carrying how up to date our log is. */
@@ -251,6 +253,10 @@ export function resendMessagesLeader<T, S>(sp: SequencePaxos<T, S>): void {
       if (decided) sendDecide(sp, to, sp.st.decidedIdx, true);
       else if (sp.leaderState.acceptedIdx.get(to) !== sp.st.acceptedIdx) sendAcceptStopSign(sp, to, ss, true);
     }
+  }
+  if (sp.preparesJustSent) {
+    sp.preparesJustSent = false;
+    return;
   }
   if (sp.phase === 'Prepare' || sp.phase === 'Accept') {
     for (const to of sp.leaderState.getPreparablePeers(sp.peers)) sendPrepare(sp, to);

@@ -61,6 +61,8 @@ export class SequencePaxos<T, S = never> {
   /** @internal */ cachedPromise: Extract<PaxosMsg<T, S>, { type: 'Promise' }> | undefined;
   /** @internal Highest AcceptSync session applied under the current promise. */
   lastSyncSession = 0;
+  /** @internal True from a new Prepare round until the next resend timeout, which then skips Prepares. */
+  preparesJustSent = false;
   /** @internal Highest ballot a peer answered our leadership with NotAccepted. */
   rejectedBy: Ballot | undefined;
   private failure: Error | undefined;
@@ -321,10 +323,13 @@ export class SequencePaxos<T, S = never> {
     return this.st.compactedIdx;
   }
 
-  /** getCurrentLeader returns the leader this server promised, and whether it reached the Accept phase. */
+  /** getCurrentLeader returns the leader this server promised (not while recovering), and whether it reached the Accept phase. */
   getCurrentLeader(): { pid: NodeId; accepted: boolean } | undefined {
     const pid = this.st.promise.pid;
-    return pid === 0 ? undefined : { pid, accepted: this.phase === 'Accept' };
+    // While recovering, the stored promise may be our own ballot from before the crash: we do not
+    // know who leads until a leader prepares us.
+    if (pid === 0 || this.phase === 'Recover') return undefined;
+    return { pid, accepted: this.phase === 'Accept' };
   }
 
   /** isReconfigured returns the stop sign once it is decided. */
