@@ -5,7 +5,7 @@
  */
 import { OmniPaxos, type SnapshotLogic } from '@omnipaxos/core';
 import { SqliteStorage } from '@omnipaxos/storage-sqlite';
-import type { Entry, FromChild, Snap, ToChild } from './kill9-protocol.js';
+import type { Dump, Entry, FromChild, Snap, ToChild } from './kill9-protocol.js';
 
 const pid = Number(process.env.KILL9_PID);
 const nodes = (process.env.KILL9_NODES ?? '').split(',').map(Number);
@@ -74,7 +74,9 @@ function dump(): void {
   const decidedIdx = op.getDecidedIdx();
   const snap = storage.getSnapshot();
   const prefix: (Entry | null)[] = snap && snap.length === c ? snap : new Array<null>(c).fill(null);
-  send({ t: 'dump', pid, dump: { decidedIdx, compactedIdx: c, entries: [...prefix, ...storage.getEntries(c, decidedIdx)] } });
+  const d: Dump = { decidedIdx, compactedIdx: c, entries: [...prefix, ...storage.getEntries(c, decidedIdx)] };
+  if (snap && snap.length !== c) d.badSnapshot = snap;
+  send({ t: 'dump', pid, dump: d });
 }
 
 process.on('message', (raw: ToChild) => {

@@ -60,7 +60,7 @@ export class Kill9Cluster {
       cwd: REPO_ROOT,
       execArgv: ['--conditions=source', '--import', 'tsx'],
       serialization: 'advanced',
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
       env: {
         ...process.env,
         KILL9_PID: String(pid),
@@ -72,9 +72,14 @@ export class Kill9Cluster {
     const r: Replica = { proc, ready: false, decidedIdx: 0, dump: undefined };
     this.replicas.set(pid, r);
     let exited = false;
+    let stderr = '';
+    proc.stderr?.on('data', (chunk: Buffer) => {
+      process.stderr.write(chunk);
+      stderr = (stderr + chunk.toString()).slice(-4000);
+    });
     proc.on('exit', (code, signal) => {
       exited = true;
-      if (signal !== 'SIGKILL' && code !== 0) this.refusals.push(`replica ${pid} exited with ${code} before being killed`);
+      if (signal !== 'SIGKILL') this.refusals.push(`replica ${pid} exited (code ${code}, signal ${signal}): ${stderr}`);
     });
     proc.on('message', (m: FromChild) => this.onMessage(pid, r, m));
     await waitFor(`replica ${pid} to start`, () => r.ready || exited, 30_000);

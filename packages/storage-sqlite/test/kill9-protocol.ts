@@ -21,6 +21,8 @@ export interface Dump {
   decidedIdx: number;
   compactedIdx: number;
   entries: (Entry | null)[];
+  /** snapshot is the stored snapshot when it does not hold exactly the compacted prefix (a bug). */
+  badSnapshot?: Snap;
 }
 
 /** FromChild is what a replica process reports; every `out` and `decided` follows a completed flush. */
