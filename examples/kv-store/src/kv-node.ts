@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { NodeId } from '@omnipaxos/core';
-import { type Replica, type ReplicatedEntry, createReplica } from '@omnipaxos/actors';
+import { type Replica, type ReplicatedEntry, createReplica, isReplicatedEntry, payloadOf } from '@omnipaxos/actors';
 import { openSqliteStorage } from '@omnipaxos/storage-sqlite';
 import { type PeerAddress, TcpTransport, type TcpTlsOptions, type TransportStats } from '@omnipaxos/transport-tcp';
 import { type KvCommand, type KvResult, isKvCommand } from './kv-command.js';
@@ -68,7 +68,7 @@ export class KvNode {
       clusterId,
       listen: o.listen,
       peers: o.peers,
-      validate: (m) => m.kind !== 'SequencePaxos' || entriesOf(m.msg).every((e) => isKvCommand((e as ReplicatedEntry<unknown>)?.entry)),
+      validate: (m) => m.kind !== 'SequencePaxos' || entriesOf(m.msg).every((e) => isReplicatedEntry(e) && isKvCommand(payloadOf(e))),
       ...(o.tls ? { tls: o.tls } : {}),
     });
     await transport.start();

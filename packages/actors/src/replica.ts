@@ -30,6 +30,13 @@ export interface Replica<T> {
   readonly actor: Actor<typeof replicaSupervisor>;
   /** append proposes `entry`; resolves exactly once with its index when decided, or rejects with ReplicaError. */
   append(entry: T): Promise<{ idx: number }>;
+  /**
+   * appendMany proposes `entries` in order, like one `append` each, with one promise for all: it
+   * resolves once every entry is decided, with their indices in the order of `entries`, or rejects
+   * with the first ReplicaError (entries already decided stay decided, as with `Promise.all` over
+   * `append`). Cheaper per entry than `append` for a throughput-minded client.
+   */
+  appendMany(entries: readonly T[]): Promise<{ idx: number }[]>;
   /** reconfigure proposes a stop sign naming the next configuration. */
   reconfigure(next: ClusterConfig, metadata?: Uint8Array): void;
   /** onDecided calls `listener` for every decided entry from `fromIdx` on (replaying those already decided). */
@@ -48,9 +55,41 @@ export interface Replica<T> {
   stop(): Promise<void>;
 }
 
-interface Waiter {
-  resolve: (v: { idx: number }) => void;
-  reject: (e: ReplicaError) => void;
+/**
+ * Waiter is the promise of one `append` (`single`) or one `appendMany`: it collects the indices of its
+ * entries and settles once. Every entry's rid maps to a Slot naming its waiter and position.
+ */
+class Waiter {
+  private left: number;
+  private readonly results: { idx: number }[];
+
+  constructor(
+    n: number,
+    private readonly single: boolean,
+    /** Resolves with `{ idx }` (single) or `{ idx }[]`; typed by the promise that made the waiter. */
+    private readonly resolve: (v: never) => void,
+    private readonly reject: (e: ReplicaError) => void,
+  ) {
+    this.left = n;
+    this.results = new Array<{ idx: number }>(n);
+  }
+
+  settle(i: number, idx: number): void {
+    if (this.left <= 0) return;
+    this.results[i] = { idx };
+    if (--this.left === 0) this.resolve((this.single ? this.results[0] : this.results) as never);
+  }
+
+  fail(e: ReplicaError): void {
+    if (this.left <= 0) return;
+    this.left = 0;
+    this.reject(e);
+  }
+}
+
+interface Slot {
+  waiter: Waiter;
+  i: number;
 }
 
 /**
@@ -63,7 +102,10 @@ export function createReplica<T>(options: CreateReplicaOptions<T>): Replica<T> {
     input: input as SupervisorInput<unknown>,
     ...(clock ? { clock } : {}),
   });
-  const waiters = new Map<string, Waiter>();
+  /** Request ids: one nanoid per replica, then a counter (unique without a nanoid per append). */
+  const ridPrefix = `${nanoid(12)}-`;
+  let ridCounter = 0;
+  const waiters = new Map<string, Slot>();
   let decided: DecidedItem<T>[] = [];
   const decidedListeners = new Set<{ fromIdx: number; fn: (item: DecidedItem<T>) => void }>();
   const leaderListeners = new Set<(leader: NodeId | undefined) => void>();
@@ -80,8 +122,17 @@ export function createReplica<T>(options: CreateReplicaOptions<T>): Replica<T> {
     }
   };
   const rejectAll = (code: ReplicaError['code']): void => {
-    for (const [rid, w] of waiters) w.reject(new ReplicaError(code, rid));
+    for (const [rid, w] of waiters) w.waiter.fail(new ReplicaError(code, rid));
     waiters.clear();
+  };
+  const enqueue = (entries: readonly T[], single: boolean, resolve: (v: never) => void, reject: (e: ReplicaError) => void): void => {
+    const waiter = new Waiter(entries.length, single, resolve, reject);
+    if (batch.length === 0) queueMicrotask(flushBatch);
+    for (let i = 0; i < entries.length; i++) {
+      const rid = ridPrefix + (ridCounter++).toString(36);
+      waiters.set(rid, { waiter, i });
+      batch.push({ rid, entry: entries[i] as T });
+    }
   };
   const flushBatch = (): void => {
     const requests = batch;
@@ -90,15 +141,27 @@ export function createReplica<T>(options: CreateReplicaOptions<T>): Replica<T> {
   };
 
   actor.on('omnipaxos.delivered', (e) => {
-    for (const raw of e.items) {
-      const item = raw as DecidedItem<T>;
+    const items = e.items as DecidedItem<T>[];
+    for (const item of items) {
       if (retainDecided > 0) decided.push(item);
-      const w = item.origin === input.pid ? waiters.get(item.rid) : undefined;
+      const rid = item.rid;
+      if (rid === undefined) continue;
+      const w = waiters.get(rid);
       if (w) {
-        waiters.delete(item.rid);
-        w.resolve({ idx: item.idx });
+        waiters.delete(rid);
+        w.waiter.settle(w.i, item.idx);
       }
-      if (decidedListeners.size > 0) for (const l of decidedListeners) if (item.idx >= l.fromIdx) safely(() => l.fn(item));
+    }
+    // Listeners after the waiters, one pass per listener over the batch; no closure per item.
+    for (const l of decidedListeners) {
+      for (const item of items) {
+        if (item.idx < l.fromIdx) continue;
+        try {
+          l.fn(item);
+        } catch (err) {
+          onListenerError?.(err);
+        }
+      }
     }
     if (decided.length > retainDecided * 2 + 1024) decided = decided.slice(-retainDecided);
   });
@@ -106,7 +169,7 @@ export function createReplica<T>(options: CreateReplicaOptions<T>): Replica<T> {
     for (const rid of e.rids) {
       const w = waiters.get(rid);
       waiters.delete(rid);
-      w?.reject(new ReplicaError(e.code, rid));
+      w?.waiter.fail(new ReplicaError(e.code, rid));
     }
   });
   actor.on('omnipaxos.leaderChanged', (e) => {
@@ -135,13 +198,13 @@ export function createReplica<T>(options: CreateReplicaOptions<T>): Replica<T> {
     pid: input.pid,
     actor,
     append(entry: T): Promise<{ idx: number }> {
-      const rid = nanoid();
-      if (closed) return Promise.reject(new ReplicaError(closed, rid));
-      return new Promise((resolve, reject) => {
-        waiters.set(rid, { resolve, reject });
-        if (batch.length === 0) queueMicrotask(flushBatch);
-        batch.push({ rid, entry });
-      });
+      if (closed) return Promise.reject(new ReplicaError(closed, ridPrefix + (ridCounter++).toString(36)));
+      return new Promise((resolve, reject) => enqueue([entry], true, resolve, reject));
+    },
+    appendMany(entries: readonly T[]): Promise<{ idx: number }[]> {
+      if (closed) return Promise.reject(new ReplicaError(closed, ridPrefix + (ridCounter++).toString(36)));
+      if (entries.length === 0) return Promise.resolve([]);
+      return new Promise((resolve, reject) => enqueue(entries, false, resolve, reject));
     },
     reconfigure(next, metadata) {
       actor.send(metadata ? { type: 'omnipaxos.reconfigure', nextConfig: next, metadata } : { type: 'omnipaxos.reconfigure', nextConfig: next });

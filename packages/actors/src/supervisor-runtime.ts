@@ -154,7 +154,7 @@ export class SupervisorRuntime<T> {
         return this.handleStatus(report);
       case 'omnipaxos.rejected':
         if (report.code === 'PendingReconfig') this.reconfiguring = true;
-        this.book.holdAgain(report.entries.map((e) => e.rid));
+        this.book.holdAgain(report.entries);
         return { emits: [] };
       case 'omnipaxos.decided':
         return this.handleDecided(report);

@@ -53,7 +53,7 @@ class SimClock implements ReplicaClock {
 
 function buildLog(n: number): Entry[] {
   const out: Entry[] = new Array(n);
-  for (let i = 0; i < n; i++) out[i] = { rid: `r${i}`, origin: 1, entry: i, session: 1, seq: i, low: i };
+  for (let i = 0; i < n; i++) out[i] = [i, 1, 1, i, i];
   return out;
 }
 
