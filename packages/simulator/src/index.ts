@@ -1,4 +1,5 @@
-export { Cluster, type ClusterOptions, SimulationError } from './cluster.js';
+export { Cluster } from './cluster.js';
+export { type ClusterOptions, SimulationError } from './cluster-options.js';
 export { describeBallot, describeLog, describeLogEntry, describeMessage, describeState, describeValue } from './describe.js';
 export { FaultyStorage } from './faulty-storage.js';
 export { InvariantChecker, type InvariantCheckerOptions, InvariantViolation } from './invariants.js';

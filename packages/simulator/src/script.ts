@@ -1,5 +1,6 @@
 import type { NodeId } from '@omnipaxos/core';
-import { Cluster, SimulationError } from './cluster.js';
+import { Cluster } from './cluster.js';
+import { SimulationError } from './cluster-options.js';
 import { describeBallot } from './describe.js';
 import { applyChained, applyConstrainedElection, applyQuorumLoss } from './scenarios.js';
 import { formatScript, parseScript, type ScriptCase } from './script-format.js';

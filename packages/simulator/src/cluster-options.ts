@@ -1,0 +1,42 @@
+import type { FlexibleQuorum, NodeId, ServerConfig, SnapshotLogic, Storage } from '@omnipaxos/core';
+
+/** ClusterOptions configure a simulated cluster. */
+export interface ClusterOptions<T, S> {
+  /** Seed of every random choice: the same seed replays the same run. */
+  seed: number;
+  /** The node ids, or a count n for nodes 1..n. */
+  nodes: NodeId[] | number;
+  configurationId?: number;
+  flexibleQuorum?: FlexibleQuorum;
+  /** Server settings shared by all nodes (pid is filled in). */
+  serverConfig?: Omit<ServerConfig, 'pid'>;
+  /** Per-node overrides, e.g. a leader priority. */
+  perNode?: (pid: NodeId) => Omit<ServerConfig, 'pid'>;
+  snapshot?: SnapshotLogic<T, S>;
+  /** Makes the storage under each node's FaultyStorage wrapper; default MemoryStorage. */
+  storage?: (pid: NodeId) => Storage<T, S>;
+  /** Check the invariants after every delivery round (default true). */
+  checkInvariants?: boolean;
+  /** Whether an entry may legitimately be decided twice (set when messages are duplicated). */
+  allowDuplicateDecisions?: boolean;
+  /** Probability that the messages due in one delivery round are shuffled. */
+  reorder?: number;
+  /** How many recent events to keep for the failure trace (default 400). */
+  traceLimit?: number;
+  /** When set, every event line is also handed to this function (for data-driven tests). */
+  onEvent?: (line: string) => void;
+  keyOf?: (entry: T) => string;
+}
+
+/** SimulationError is a failed run: the message names the seed, the trace shows what led there. */
+export class SimulationError extends Error {
+  override readonly name = 'SimulationError';
+  constructor(
+    message: string,
+    readonly seed: number,
+    readonly trace: string[],
+    options?: { cause?: unknown },
+  ) {
+    super(`${message}\n  seed: ${seed} (replay with this seed)\n  last events:\n    ${trace.join('\n    ')}`, options);
+  }
+}
