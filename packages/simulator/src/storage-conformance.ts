@@ -105,16 +105,8 @@ export function describeStorageConformance<T = ConformanceEntry, S = Conformance
 
     it('starts empty', async () => {
       const s = await create();
-      expect(view(s)).toEqual({
-        promise: undefined,
-        acceptedRound: undefined,
-        decidedIdx: 0,
-        compactedIdx: 0,
-        logLen: 0,
-        entries: [],
-        stopSign: undefined,
-        snapshot: undefined,
-      });
+      const empty = { promise: undefined, acceptedRound: undefined, stopSign: undefined, snapshot: undefined };
+      expect(view(s)).toEqual({ ...empty, decidedIdx: 0, compactedIdx: 0, logLen: 0, entries: [] });
       expect(s.getEntries(0, 10)).toEqual([]);
     });
 
@@ -315,6 +307,17 @@ export function describeStorageConformance<T = ConformanceEntry, S = Conformance
         });
       }
     }
+
+    it('flush (when present) resolves and changes nothing visible', async () => {
+      const s = await withLog(3);
+      s.setDecidedIdx(2);
+      const before = view(s);
+      await s.flush?.();
+      await s.flush?.();
+      expect(view(s)).toEqual(before);
+      s.appendEntry(e(3));
+      expect(s.getEntries(3, 4)).toEqual([e(3)]);
+    });
 
     it('handles a large batch', async () => {
       const s = await create();
