@@ -29,6 +29,8 @@ function describe(pid: NodeId, e: CatchUpEvent): string {
       return `server ${pid} starts pulling [${e.from}, ${e.to}) for configuration ${e.configurationId}: ${e.segments.map((s) => `[${s.from}, ${s.to}) from ${s.source}`).join(', ')}`;
     case 'chunk':
       return `server ${pid} got [${e.from}, ${e.to}) from ${e.source} (${e.received}/${e.total})`;
+    case 'snapshot':
+      return `server ${pid} got a snapshot of [0, ${e.to}) from ${e.source}`;
     case 'reassigned':
       return `server ${pid}: source ${e.failed} failed (${e.reason}); moved ${e.ranges.map((r) => `[${r.from}, ${r.to}) to ${r.source}`).join(', ')}`;
     case 'completed':

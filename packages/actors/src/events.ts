@@ -9,6 +9,7 @@ import type {
   ProposeErrorCode,
 } from '@omnipaxos/core';
 import type { ReplicaErrorCode } from './errors.js';
+import type { HistorySnapshot } from './history-snapshot.js';
 import type { MigrationMessage } from './migration-messages.js';
 import type { PullRange, PullerEvent } from './segment-puller.js';
 import type { DecidedItem, ReplicatedEntry } from './replicated-entry.js';
@@ -82,6 +83,8 @@ export type SupervisorCommand<T> =
   | { type: 'omnipaxos.append'; requests: ClientRequest<T>[] }
   | { type: 'omnipaxos.reconfigure'; nextConfig: ClusterConfig; metadata?: Uint8Array }
   | { type: 'omnipaxos.stop' }
+  /** Compact the finished configurations' history (through `upToConfigurationId`, default all) into a snapshot. */
+  | { type: 'omnipaxos.compact'; upToConfigurationId?: number }
   /** Fault injection: make the named child fail with `error` (the supervisor then restarts it). */
   | { type: 'omnipaxos.crash'; child: 'paxos' | 'election'; error: unknown };
 
@@ -126,4 +129,11 @@ export type SupervisorEmitted<T> =
   | { type: 'omnipaxos.restarted'; pid: NodeId; restarts: number; error: unknown }
   | { type: 'omnipaxos.reconfigured'; pid: NodeId; config: ClusterConfig }
   | { type: 'omnipaxos.escalated'; pid: NodeId; error: Error }
-  | { type: 'omnipaxos.catchUp'; pid: NodeId; event: CatchUpEvent };
+  | { type: 'omnipaxos.catchUp'; pid: NodeId; event: CatchUpEvent }
+  /**
+   * A snapshot of the history prefix: application entries [0, snapshot.appEnd) are `snapshot.data`.
+   * `pulled` (from a source that compacted) and `restored` (read back after a restart) come before the
+   * entries that follow it: the application installs it. `compacted` reports this server's own
+   * compaction of entries it already delivered.
+   */
+  | { type: 'omnipaxos.snapshot'; pid: NodeId; origin: 'pulled' | 'restored' | 'compacted'; snapshot: HistorySnapshot };

@@ -1,6 +1,7 @@
 import type { ClusterConfig, NodeId } from '@omnipaxos/core';
 import type { CatchUpEvent } from './events.js';
-import { arrayReader, splicedReader, storageReader } from './history-log.js';
+import { arrayReader, type EntryReader, splicedReader, storageReader } from './history-log.js';
+import type { HistorySnapshot } from './history-snapshot.js';
 import type { ConfigSummary, MigrationMessage, MigrationMsg } from './migration-messages.js';
 import type { ReplicatedEntry } from './replicated-entry.js';
 import { DEFAULT_PULLER_OPTIONS, type PullerOptions, SegmentPuller } from './segment-puller.js';
@@ -10,6 +11,12 @@ import type { SupervisorRuntime } from './supervisor-runtime.js';
 export interface HandoverOptions extends PullerOptions {
   /** Ticks between two ReconfigInit resends to a node that has not acknowledged (default 10). */
   initResendTicks: number;
+  /**
+   * Ticks a removed server waits for every node of the next configuration to acknowledge; after that
+   * it retires as soon as a quorum of the next configuration acknowledged (default 1000; Infinity:
+   * wait for every node).
+   */
+  retireAfterTicks: number;
 }
 
 type Entry<T> = ReplicatedEntry<T>;
@@ -18,19 +25,23 @@ interface Announce {
   init: Extract<MigrationMsg<never>, { type: 'ReconfigInit' }>;
   pending: Set<NodeId>;
   lastSent: number;
+  startedAt: number;
 }
 
 /** HandleResult is what one migration message led to: timeline events, newly contiguous pulled entries, completion. */
 export interface HandleResult<T> {
   events: CatchUpEvent[];
-  /** Pulled entries now gap-free, at global raw positions from `from` on (to deliver in order). */
-  pulled?: { from: number; entries: Entry<T>[] };
+  /**
+   * Pulled entries now gap-free, at global raw positions from `from` on (to deliver in order); a
+   * `snapshot` received from a source that compacted comes first and ends at `from`.
+   */
+  pulled?: { from: number; entries: Entry<T>[]; snapshot?: HistorySnapshot };
   /** Set when the whole prefix is there: the server now continues in `nextConfig`. */
   completed?: { nextConfig: ClusterConfig };
 }
 
 interface Pull<T> {
-  puller: SegmentPuller<Entry<T>>;
+  puller: SegmentPuller<Entry<T>, HistorySnapshot>;
   nextConfig: ClusterConfig;
   history: ConfigSummary[];
   startedAt: number;
@@ -53,7 +64,7 @@ export class Handover<T> {
     private readonly rt: SupervisorRuntime<T>,
     options: Partial<HandoverOptions> = {},
   ) {
-    this.opts = { ...DEFAULT_PULLER_OPTIONS, initResendTicks: 10, ...options };
+    this.opts = { ...DEFAULT_PULLER_OPTIONS, initResendTicks: 10, retireAfterTicks: 1000, ...options };
   }
 
   /** pulling is true while a history prefix is being pulled. */
@@ -61,16 +72,33 @@ export class Handover<T> {
     return this.pull !== undefined;
   }
 
-  /** announced is true once every node of the announced next configuration acknowledged ReconfigInit. */
+  /** servedNextConfig is true once every node of the announced next configuration acknowledged ReconfigInit. */
   get servedNextConfig(): boolean {
     const a = this.announce;
     return a !== undefined && a.init.nextConfig.nodes.every((p) => !a.pending.has(p));
   }
 
+  /**
+   * canRetire is true when a removed server may stop serving: every node of the next configuration
+   * acknowledged, or `retireAfterTicks` passed and a write quorum of it did (those hold the history
+   * and serve it to the rest).
+   */
+  canRetire(): boolean {
+    const a = this.announce;
+    if (!a) return false;
+    if (this.servedNextConfig) return true;
+    if (this.rt.now - a.startedAt < this.opts.retireAfterTicks) return false;
+    const next = a.init.nextConfig;
+    const acked = next.nodes.filter((p) => p === this.rt.pid || !a.pending.has(p)).length;
+    const quorum = next.flexibleQuorum?.writeQuorumSize ?? Math.floor(next.nodes.length / 2) + 1;
+    return acked >= quorum;
+  }
+
   /** startAnnounce begins sending ReconfigInit for `next` to every other node of the old and new configuration. */
   startAnnounce(old: ClusterConfig, next: ClusterConfig): void {
     const pending = new Set([...old.nodes, ...next.nodes].filter((p) => p !== this.rt.pid));
-    this.announce = { init: { type: 'ReconfigInit', nextConfig: next, history: this.rt.history.summaries() }, pending, lastSent: this.rt.now };
+    const init = { type: 'ReconfigInit' as const, nextConfig: next, history: this.rt.history.summaries() };
+    this.announce = { init, pending, lastSent: this.rt.now, startedAt: this.rt.now };
     for (const p of pending) this.send(p, this.announce.init);
   }
 
@@ -145,7 +173,7 @@ export class Handover<T> {
     const old = (history[history.length - 1] as ConfigSummary).config;
     const continuing = old.nodes.filter((p) => p !== rt.pid && nextConfig.nodes.includes(p));
     const preferred = continuing.length > 0 ? continuing : old.nodes.filter((p) => p !== rt.pid);
-    const puller = new SegmentPuller<Entry<T>>(start, end, preferred, this.opts);
+    const puller = new SegmentPuller<Entry<T>, HistorySnapshot>(start, end, preferred, this.opts);
     if (prior) puller.resumeFrom(prior.puller);
     puller.markReady(from);
     this.pull = { puller, nextConfig, history, startedAt: prior?.startedAt ?? rt.now, partial };
@@ -160,7 +188,8 @@ export class Handover<T> {
   private handleReply(from: NodeId, msg: Extract<MigrationMsg<Entry<T>>, { type: 'SegmentReply' }>): HandleResult<T> {
     const pull = this.pull;
     if (!pull || msg.upTo !== this.pullUpTo(pull)) return { events: [] };
-    const e = pull.puller.handleReply(from, msg.reqId, msg.from, msg.entries);
+    const snap = msg.snapshot ? { end: msg.snapshot.rawEnd, value: msg.snapshot } : undefined;
+    const e = pull.puller.handleReply(from, msg.reqId, msg.from, msg.entries, snap);
     return this.progress(e ? [e] : []);
   }
 
@@ -168,7 +197,8 @@ export class Handover<T> {
   private progress(events: CatchUpEvent[]): HandleResult<T> {
     const pull = this.pull;
     if (!pull) return { events };
-    const pulled = pull.puller.takeContiguous();
+    const took = pull.puller.takeContiguous();
+    const pulled = took.snapshot ? { from: took.from, entries: took.entries, snapshot: took.snapshot.value } : { from: took.from, entries: took.entries };
     if (pull.puller.isComplete()) {
       this.install(pull);
       this.pull = undefined;
@@ -194,7 +224,10 @@ export class Handover<T> {
     return p ? { history: p.history, nextConfig: p.nextConfig, deliveredTo: p.puller.deliveredUpTo } : undefined;
   }
 
-  /** install turns the pulled buffer into HistoryLog records for every configuration of the pull. */
+  /**
+   * install turns the pulled buffer into HistoryLog records for every configuration of the pull (kept
+   * in each configuration's storage when history persistence is on) and installs a pulled snapshot.
+   */
   private install(pull: Pull<T>): void {
     const hist = this.rt.history;
     const arr = pull.puller.array;
@@ -204,14 +237,17 @@ export class Handover<T> {
     for (const h of pull.history) {
       const ge = gs + h.length;
       if (!hist.has(h.config.configurationId)) {
-        if (h.config.configurationId === partialId && pull.partial) {
-          hist.append(h.config, h.length, splicedReader(storageReader(this.rt.storage), pull.partial.done, arrayReader(arr, 0)));
-        } else {
-          hist.append(h.config, h.length, arrayReader(arr, gs - base));
-        }
+        const partial = h.config.configurationId === partialId && pull.partial ? pull.partial.done : undefined;
+        const read: EntryReader<Entry<T>> =
+          partial !== undefined ? splicedReader(storageReader(this.rt.storage), partial, arrayReader(arr, 0)) : arrayReader(arr, gs - base);
+        const covered = (pull.puller.snapshot?.end ?? 0) >= ge;
+        const kept = this.rt.persistence.keepPulled(h.config.configurationId, h.length, covered ? undefined : read, partial, this.rt.storage);
+        hist.append(h.config, h.length, kept?.read ?? read, kept?.drop);
       }
       gs = ge;
     }
+    const snap = pull.puller.snapshot;
+    if (snap) hist.compact(snap.value);
   }
 
   /** serve answers a SegmentRequest from the finished configurations or, before the switch, the live log. */
@@ -220,18 +256,24 @@ export class Handover<T> {
     const hist = rt.history;
     let entries: Entry<T>[] | undefined;
     let ready = true;
-    if (hist.has(req.upTo)) {
-      entries = hist.read(req.from, req.to);
+    // A compacted start is answered with the snapshot, unless it reaches past the requested history.
+    const snap = hist.base && req.from < hist.base.rawEnd && hist.base.configurationId <= req.upTo ? hist.base : undefined;
+    const from = Math.min(req.to, Math.max(req.from, snap?.rawEnd ?? 0));
+    if (from >= req.to) {
+      entries = [];
+    } else if (hist.has(req.upTo)) {
+      entries = hist.read(from, req.to);
     } else if (rt.mode === 'running' && rt.config.configurationId === req.upTo && req.to <= hist.total + rt.localDelivered) {
       const split = hist.total;
-      const head = req.from < split ? hist.read(req.from, Math.min(req.to, split)) : [];
-      const tail = req.to > split ? storageReader(rt.storage)(Math.max(req.from, split) - split, req.to - split) : [];
+      const head = from < split ? hist.read(from, Math.min(req.to, split)) : [];
+      const tail = req.to > split ? storageReader(rt.storage)(Math.max(from, split) - split, req.to - split) : [];
       entries = head && tail ? head.concat(tail) : undefined;
     } else {
       ready = false;
     }
     const common = { upTo: req.upTo, reqId: req.reqId };
-    if (entries) this.send(to, { type: 'SegmentReply', ...common, from: req.from, entries });
+    if (entries && snap) this.send(to, { type: 'SegmentReply', ...common, from: snap.rawEnd, entries, snapshot: snap });
+    else if (entries) this.send(to, { type: 'SegmentReply', ...common, from, entries });
     else this.send(to, { type: 'SegmentUnavailable', ...common, reason: ready ? 'Compacted' : 'NotReady' });
   }
 

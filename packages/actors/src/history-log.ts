@@ -1,4 +1,5 @@
 import type { ClusterConfig, Storage } from '@omnipaxos/core';
+import type { HistorySnapshot } from './history-snapshot.js';
 import type { ConfigSummary } from './migration-messages.js';
 
 /**
@@ -38,7 +39,11 @@ interface HistoryRecord<E> {
   /** Global raw position of the configuration's local position 0. */
   start: number;
   read: EntryReader<E>;
+  /** Drops the configuration's entries from where they are kept, once a snapshot covers them. */
+  drop: (() => void) | undefined;
 }
+
+const compacted: EntryReader<never> = () => undefined;
 
 /**
  * HistoryLog is one server's copy of the finished configurations' decided logs, addressed by global
@@ -48,6 +53,35 @@ interface HistoryRecord<E> {
  */
 export class HistoryLog<E> {
   private readonly records: HistoryRecord<E>[] = [];
+  private snap: HistorySnapshot | undefined;
+
+  /** base is the snapshot standing for the compacted prefix [0, base.rawEnd), if any. */
+  get base(): HistorySnapshot | undefined {
+    return this.snap;
+  }
+
+  /** spans lists every finished configuration with its global start and length. */
+  spans(): { config: ClusterConfig; start: number; length: number }[] {
+    return this.records.map((r) => ({ config: r.config, start: r.start, length: r.length }));
+  }
+
+  /**
+   * compact installs `snap` as the base: positions below `snap.rawEnd` are no longer read (requests
+   * for them are answered with the snapshot). Returns the covered configurations' `drop` callbacks,
+   * to run once the snapshot is durable. A snapshot not newer than the current base is ignored.
+   */
+  compact(snap: HistorySnapshot): (() => void)[] {
+    if (this.snap && this.snap.rawEnd >= snap.rawEnd) return [];
+    this.snap = snap;
+    const drops: (() => void)[] = [];
+    for (const r of this.records) {
+      if (r.start + r.length > snap.rawEnd) continue;
+      r.read = compacted;
+      if (r.drop) drops.push(r.drop);
+      r.drop = undefined;
+    }
+    return drops;
+  }
 
   /** total is the number of global raw positions held: the start of the current configuration. */
   get total(): number {
@@ -70,9 +104,10 @@ export class HistoryLog<E> {
     return this.records.some((r) => r.config.configurationId === configurationId);
   }
 
-  /** append records a finished configuration after the last one. */
-  append(config: ClusterConfig, length: number, read: EntryReader<E>): void {
-    this.records.push({ config: { ...config, nodes: [...config.nodes] }, length, start: this.total, read });
+  /** append records a finished configuration after the last one; `drop` frees its entries once compacted. */
+  append(config: ClusterConfig, length: number, read: EntryReader<E>, drop?: () => void): void {
+    const covered = this.snap !== undefined && this.total + length <= this.snap.rawEnd;
+    this.records.push({ config: { ...config, nodes: [...config.nodes] }, length, start: this.total, read: covered ? compacted : read, drop: covered ? undefined : drop });
   }
 
   /** truncateAfter forgets every configuration after `configurationId` (used before installing a pulled history). */
@@ -86,6 +121,7 @@ export class HistoryLog<E> {
    * configuration no longer holds part of the range.
    */
   read(from: number, to: number): E[] | undefined {
+    if (this.snap && from < this.snap.rawEnd) return undefined;
     const out: E[] = [];
     for (const r of this.records) {
       const a = Math.max(from, r.start);

@@ -35,6 +35,10 @@ export type { ConfigSummary, MigrationMessage, MigrationMsg, SegmentUnavailableR
 export { isMigrationMessage } from './migration-messages.js';
 export { validateMigrationMessage } from './migration-validate.js';
 export { HistoryLog, type EntryReader, arrayReader, splicedReader, storageReader } from './history-log.js';
+export { type CompactionOptions, type HistorySnapshot, buildHistorySnapshot } from './history-snapshot.js';
+export { type HistoryStore, MemoryHistoryStore, type PersistedHistory } from './history-store.js';
+export { HistoryPersistence, type KeptEntries, type PersistenceInput, trimmer } from './history-persistence.js';
+export { PulledReplay } from './pulled-replay.js';
 export { DEFAULT_PULLER_OPTIONS, type PullRange, type PullRequest, type PullerEvent, type PullerOptions, SegmentPuller } from './segment-puller.js';
 export { Handover, type HandleResult, type HandoverOptions } from './handover.js';
 export { LinkBandwidth, estimateSize } from './link-bandwidth.js';

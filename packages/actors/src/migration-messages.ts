@@ -1,4 +1,5 @@
 import type { ClusterConfig, Message, NodeId } from '@omnipaxos/core';
+import type { HistorySnapshot } from './history-snapshot.js';
 
 /**
  * ConfigSummary describes one finished configuration of the global log: its cluster configuration and
@@ -33,8 +34,12 @@ export type MigrationMsg<E> =
   | { type: 'ReconfigAck'; configurationId: number }
   /** SegmentRequest asks for the decided entries in [from, to) of the history ending with configuration `upTo`. */
   | { type: 'SegmentRequest'; upTo: number; reqId: number; from: number; to: number }
-  /** SegmentReply carries the entries in [from, from + entries.length). */
-  | { type: 'SegmentReply'; upTo: number; reqId: number; from: number; entries: E[] }
+  /**
+   * SegmentReply carries the entries in [from, from + entries.length). A source that compacted the
+   * requested start adds its `snapshot` (standing for [0, snapshot.rawEnd)); `from` is then
+   * `snapshot.rawEnd` and the entries follow the snapshot.
+   */
+  | { type: 'SegmentReply'; upTo: number; reqId: number; from: number; entries: E[]; snapshot?: HistorySnapshot }
   /** SegmentUnavailable refuses a request; the puller asks another ready source. */
   | { type: 'SegmentUnavailable'; upTo: number; reqId: number; reason: SegmentUnavailableReason };
 

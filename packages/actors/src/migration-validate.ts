@@ -19,7 +19,13 @@ const CHECKS: Readonly<Record<string, (m: Obj) => boolean>> = {
     m.history.every((h: unknown) => isObj(h) && isClusterConfig(h.config) && isNat(h.length)),
   ReconfigAck: (m) => isNat(m.configurationId),
   SegmentRequest: (m) => isNat(m.upTo) && isNat(m.reqId) && isNat(m.from) && isNat(m.to) && m.from <= m.to,
-  SegmentReply: (m) => isNat(m.upTo) && isNat(m.reqId) && isNat(m.from) && Array.isArray(m.entries),
+  SegmentReply: (m) =>
+    isNat(m.upTo) &&
+    isNat(m.reqId) &&
+    isNat(m.from) &&
+    Array.isArray(m.entries) &&
+    (m.snapshot === undefined ||
+      (isObj(m.snapshot) && isNat(m.snapshot.configurationId) && isNat(m.snapshot.rawEnd) && isNat(m.snapshot.appEnd) && 'data' in m.snapshot)),
   SegmentUnavailable: (m) => isNat(m.upTo) && isNat(m.reqId) && (m.reason === 'NotReady' || m.reason === 'Compacted'),
 };
 

@@ -39,6 +39,11 @@ export interface Replica<T> {
   appendMany(entries: readonly T[]): Promise<{ idx: number }[]>;
   /** reconfigure proposes a stop sign naming the next configuration. */
   reconfigure(next: ClusterConfig, metadata?: Uint8Array): void;
+  /**
+   * compact snapshots the finished configurations' history (through `upToConfigurationId`, default
+   * all) with the `compaction.logic` option (no-op without it); see docs/reconfiguration.md.
+   */
+  compact(upToConfigurationId?: number): void;
   /** onDecided calls `listener` for every decided entry from `fromIdx` on (replaying those already decided). */
   onDecided(fromIdx: number, listener: (item: DecidedItem<T>) => void): () => void;
   /** onLeaderChange calls `listener` whenever the leader this server follows changes. */
@@ -226,6 +231,9 @@ export function createReplica<T>(options: CreateReplicaOptions<T>): Replica<T> {
     },
     getLeader: () => leader,
     getDecided: () => (decided.length > retainDecided ? (decided = decided.slice(-retainDecided)) : decided),
+    compact(upTo) {
+      actor.send(upTo === undefined ? { type: 'omnipaxos.compact' } : { type: 'omnipaxos.compact', upToConfigurationId: upTo });
+    },
     crash(child, error) {
       actor.send({ type: 'omnipaxos.crash', child, error });
     },

@@ -39,6 +39,8 @@ export interface PullRequest {
 /** PullerEvent is what the puller reports for the catch-up timeline. */
 export type PullerEvent =
   | { kind: 'chunk'; source: NodeId; from: number; to: number; received: number; total: number }
+  /** A source answered with a snapshot standing for every position below `to`. */
+  | { kind: 'snapshot'; source: NodeId; to: number; received: number; total: number }
   | { kind: 'reassigned'; failed: NodeId; reason: SegmentUnavailableReason | 'Timeout'; ranges: PullRange[] };
 
 interface InFlight {
@@ -56,8 +58,11 @@ interface InFlight {
  * duplicate reply is harmless; `takeContiguous` hands out the gap-free prefix in order.
  * It is pure bookkeeping: requests come back from `pump`/`tick`, replies go in through `handleReply`.
  */
-export class SegmentPuller<E> {
+export class SegmentPuller<E, P = unknown> {
   private readonly buf: (E | undefined)[];
+  /** A snapshot standing for [start, snap.end) (received, not yet handed out if `snapTaken` is false). */
+  private snap: { end: number; value: P } | undefined;
+  private snapTaken = false;
   private received = 0;
   private deliveredTo: number;
   private nextReqId = 1;
@@ -101,6 +106,11 @@ export class SegmentPuller<E> {
     return this.deliveredTo;
   }
 
+  /** snapshot is the received snapshot and the global position it ends at, if any. */
+  get snapshot(): { end: number; value: P } | undefined {
+    return this.snap;
+  }
+
   /** isComplete is true when every position in [start, end) was delivered by takeContiguous. */
   isComplete(): boolean {
     return this.deliveredTo >= this.end;
@@ -113,7 +123,11 @@ export class SegmentPuller<E> {
   }
 
   /** resumeFrom takes over what `prior` (same start, shorter range) already pulled and delivered. */
-  resumeFrom(prior: SegmentPuller<E>): void {
+  resumeFrom(prior: SegmentPuller<E, P>): void {
+    if (prior.snap) {
+      this.snap = prior.snap;
+      this.snapTaken = prior.snapTaken;
+    }
     const shift = prior.start - this.start;
     prior.buf.forEach((e, i) => {
       const k = i + shift;
@@ -153,21 +167,41 @@ export class SegmentPuller<E> {
   }
 
   /** handleReply stores the entries at [from, from + entries.length); returns the timeline event. */
-  handleReply(source: NodeId, reqId: number, from: number, entries: readonly E[]): PullerEvent | undefined {
+  handleReply(source: NodeId, reqId: number, from: number, entries: readonly E[], snapshot?: { end: number; value: P }): PullerEvent | undefined {
     this.inFlight.delete(reqId);
     this.failedUntil.delete(source);
     this.notReady.delete(source);
     this.markReady(source);
+    if (snapshot && snapshot.end > (this.snap?.end ?? this.start) && snapshot.end <= this.end && snapshot.end > this.deliveredTo) {
+      // The snapshot replaces whatever was pulled below its end (not yet handed out past it).
+      const covered = Math.min(snapshot.end, this.end) - this.start;
+      let fresh = 0;
+      for (let k = 0; k < covered; k++) {
+        if (this.buf[k] === undefined) fresh += 1;
+        this.buf[k] = undefined;
+      }
+      this.received += fresh;
+      this.snap = snapshot;
+      this.snapTaken = false;
+      this.storeEntries(from, entries);
+      return { kind: 'snapshot', source, to: snapshot.end, received: this.received, total: this.buf.length };
+    }
+    const fresh = this.storeEntries(from, entries);
+    if (fresh === 0) return undefined;
+    return { kind: 'chunk', source, from, to: from + entries.length, received: this.received, total: this.buf.length };
+  }
+
+  /** storeEntries stores replied entries at their positions (skipping held or covered ones); returns how many were new. */
+  private storeEntries(from: number, entries: readonly E[]): number {
     let fresh = 0;
     for (let i = 0; i < entries.length; i++) {
       const k = from + i - this.start;
-      if (k < 0 || k >= this.buf.length || this.buf[k] !== undefined) continue;
+      if (k < 0 || k >= this.buf.length || this.buf[k] !== undefined || from + i < (this.snap?.end ?? 0)) continue;
       this.buf[k] = entries[i];
       fresh += 1;
     }
     this.received += fresh;
-    if (fresh === 0) return undefined;
-    return { kind: 'chunk', source, from, to: from + entries.length, received: this.received, total: this.buf.length };
+    return fresh;
   }
 
   /**
@@ -203,18 +237,27 @@ export class SegmentPuller<E> {
     return out;
   }
 
-  /** takeContiguous returns the newly gap-free entries (in order) and the global position of the first. */
-  takeContiguous(): { from: number; entries: E[] } {
+  /**
+   * takeContiguous returns the newly gap-free entries (in order) and the global position of the first;
+   * a received snapshot not handed out yet comes first (`snapshot`, standing for [.., from)).
+   */
+  takeContiguous(): { from: number; entries: E[]; snapshot?: { end: number; value: P } } {
+    let snapshot: { end: number; value: P } | undefined;
+    if (this.snap && !this.snapTaken) {
+      this.snapTaken = true;
+      snapshot = this.snap;
+      this.deliveredTo = Math.max(this.deliveredTo, this.snap.end);
+    }
     const from = this.deliveredTo;
     let k = from - this.start;
     while (k < this.buf.length && this.buf[k] !== undefined) k += 1;
     const entries = this.buf.slice(from - this.start, k) as E[];
     this.deliveredTo = this.start + k;
-    return { from, entries };
+    return snapshot ? { from, entries, snapshot } : { from, entries };
   }
 
   private skipFilled(from: number, to: number): number {
-    let p = from;
+    let p = Math.max(from, this.snap?.end ?? from);
     while (p < to && this.buf[p - this.start] !== undefined) p += 1;
     return p;
   }

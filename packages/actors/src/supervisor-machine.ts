@@ -87,7 +87,12 @@ export const replicaSupervisor = setup({
 }).createMachine({
   id: 'omnipaxos.supervisor',
   context: ({ input }) => ({ rt: new SupervisorRuntime<unknown>(input), paxosRef: undefined, electionRef: undefined }),
-  entry: ['attachMigration', enqueueActions(({ context, enqueue }) => context.rt.shouldRun() && enqueue('spawnPair')), 'scheduleTick'],
+  entry: [
+    'attachMigration',
+    enqueueActions(({ context, enqueue, self }) => apply(enqueue, self, context.rt.startupPlan())),
+    enqueueActions(({ context, enqueue }) => context.rt.shouldRun() && enqueue('spawnPair')),
+    'scheduleTick',
+  ],
   initial: 'running',
   // Every lifecycle state takes the same events; the runtime's mode decides what they mean there.
   on: {
@@ -101,6 +106,9 @@ export const replicaSupervisor = setup({
       actions: enqueueActions(({ context, event, enqueue, self }) => apply(enqueue, self, context.rt.handleMigration(event.message))),
     },
     'omnipaxos.reconfigure': { actions: ({ context, event }) => context.rt.proposeReconfiguration(event.nextConfig, event.metadata) },
+    'omnipaxos.compact': {
+      actions: enqueueActions(({ context, event, enqueue, self }) => apply(enqueue, self, context.rt.compact(event.upToConfigurationId))),
+    },
     'omnipaxos.crash': {
       actions: ({ context, event }) => {
         const link = context.rt.link;

@@ -1,48 +1,19 @@
-import { type ClusterConfig, type FlexibleQuorum, type LogEntry, MemoryStorage, type NodeId, type ServerConfig } from '@omnipaxos/core';
+import type { ClusterConfig, NodeId } from '@omnipaxos/core';
 import type { CatchUpEvent, ChildReport, ClientRequest, SupervisorEmitted } from './events.js';
-import { Handover, type HandoverOptions } from './handover.js';
+import { type HandleResult, Handover } from './handover.js';
 import { HistoryLog, storageReader } from './history-log.js';
+import { HistoryPersistence, trimmer } from './history-persistence.js';
+import { buildHistorySnapshot } from './history-snapshot.js';
+import type { PersistedHistory } from './history-store.js';
 import type { MigrationMessage } from './migration-messages.js';
 import { NodeLink } from './node-link.js';
+import { PulledReplay } from './pulled-replay.js';
 import type { ReplicaStorage, ReplicatedEntry } from './replicated-entry.js';
 import { RequestBook } from './request-book.js';
 import { DEFAULT_SUPERVISION, type SupervisionPolicy, decideRestart } from './supervision-policy.js';
-import type { Transport } from './transport.js';
+import type { SupervisorInput } from './supervisor-input.js';
 
-/** SupervisorInput configures one node's replica supervisor (what `createReplica` and `spawn` take). */
-export interface SupervisorInput<T> {
-  pid: NodeId;
-  /** The nodes of the first configuration. */
-  nodes: NodeId[];
-  /** The first configuration's id (default 1). */
-  configurationId?: number;
-  flexibleQuorum?: FlexibleQuorum;
-  /** The storage of the first configuration; a restarted child recovers from it. */
-  storage: ReplicaStorage<T>;
-  /** Storage for each later configuration (default: a new MemoryStorage). */
-  storageFor?: (configurationId: number) => ReplicaStorage<T>;
-  transport: Transport<ReplicatedEntry<T>>;
-  /** Core server settings (election/resend/flush timeouts in ticks, batch size, priority, buffer). */
-  server?: Omit<ServerConfig, 'pid'>;
-  /** Milliseconds of the xstate clock between two `omnipaxos.tick` events (default 10). */
-  tickMs?: number;
-  supervision?: Partial<SupervisionPolicy>;
-  /** Most proposals held back while no leader is known or a reconfiguration runs (default 10 000). */
-  maxHeldProposals?: number;
-  /** Ticks before an undecided proposal is handed to Paxos again (default 50). */
-  reproposeTicks?: number;
-  /** How many decided entries the duplicate filter remembers (default 100 000). */
-  dedupWindow?: number;
-  /**
-   * This server joins configuration `configurationId` (with `nodes`) by reconfiguration: it first pulls
-   * the previous configurations' logs from their servers (announced by ReconfigInit) and starts its
-   * election + Paxos pair only when the whole prefix is there. Set it on every start of such a server
-   * until its supervisor has completed the handover once in this process.
-   */
-  joining?: boolean;
-  /** Reconfiguration handover settings: chunk size, requests in flight, timeouts (ticks). */
-  migration?: Partial<HandoverOptions>;
-}
+export type { SupervisorInput } from './supervisor-input.js';
 
 /**
  * SupervisorMode is what the supervisor is doing: `running` a configuration's pair, `migrating`
@@ -91,10 +62,13 @@ export class SupervisorRuntime<T> {
   /** history holds the decided logs of every finished configuration (global raw positions). */
   readonly history = new HistoryLog<ReplicatedEntry<T>>();
   readonly handover: Handover<T>;
+  /** persistence keeps finished configurations' storages and the PersistedHistory record. */
+  readonly persistence: HistoryPersistence<T>;
+  private readonly replay: PulledReplay<T>;
+  /** The history read back at start (delivered by startupPlan). */
+  private restored: PersistedHistory | undefined;
   /** A reconfiguration asked for here, re-proposed until a stop sign moves this server past it. */
   private wantedReconfig: { nextConfig: ClusterConfig; metadata?: Uint8Array; sentAt: number } | undefined;
-  /** Global raw position of the next pulled entry to deliver, and the configuration ends in the pulled history. */
-  private pulledEnds: { end: number; config: ClusterConfig; next: ClusterConfig }[] = [];
 
   constructor(readonly input: SupervisorInput<T>) {
     this.pid = input.pid;
@@ -107,6 +81,55 @@ export class SupervisorRuntime<T> {
     this.storage = input.storage;
     this.mode = input.joining ? 'migrating' : 'running';
     this.handover = new Handover<T>(this, input.migration);
+    this.persistence = new HistoryPersistence<T>(input);
+    this.replay = new PulledReplay<T>(this.book);
+    const saved = this.persistence.load();
+    if (saved && saved.current.configurationId >= this.config.configurationId) this.restore(saved);
+  }
+
+  /**
+   * restore rebuilds the history from a saved record: finished configurations read from their
+   * storages, the base snapshot, and the configuration this server runs (or hands over to).
+   */
+  private restore(saved: PersistedHistory): void {
+    for (const f of saved.finished) {
+      const st = this.persistence.storageOf(f.config.configurationId);
+      this.history.append(f.config, f.length, storageReader(st), trimmer(st, f.length));
+    }
+    if (saved.snapshot) this.history.compact(saved.snapshot);
+    this.config = { ...saved.current, nodes: [...saved.current.nodes] };
+    this.storage = this.persistence.storageOf(this.config.configurationId);
+    this.restored = saved;
+    this.mode = this.inConfig() ? 'running' : 'handover';
+    const old = saved.finished.at(-1)?.config;
+    if (old && !this.inConfig()) this.handover.startAnnounce(old, this.config);
+  }
+
+  /** startupPlan delivers a restored history (its snapshot, then its entries) before the current configuration's. */
+  startupPlan(): Plan<T> {
+    const saved = this.restored;
+    this.restored = undefined;
+    if (!saved) return { emits: [] };
+    const r = this.replay.replayHistory(this.history);
+    const emits: SupervisorEmitted<T>[] = [];
+    if (r?.snapshot) emits.push({ type: 'omnipaxos.snapshot', pid: this.pid, origin: 'restored', snapshot: r.snapshot });
+    if (r && r.items.length > 0) emits.push({ type: 'omnipaxos.delivered', pid: this.pid, items: r.items });
+    return { emits };
+  }
+
+  /**
+   * compact snapshots the finished configurations (through `upTo`, default all) with the application's
+   * SnapshotLogic; their entries are dropped from their storages once the record with the snapshot is
+   * saved. Segment requests below the snapshot's end are then answered with the snapshot.
+   */
+  compact(upTo?: number): Plan<T> {
+    const logic = this.input.compaction?.logic;
+    if (!logic || this.history.lastConfigurationId <= (this.history.base?.configurationId ?? 0)) return { emits: [] };
+    const snap = buildHistorySnapshot(this.history, logic, upTo, this.input.dedupWindow ?? 100_000);
+    if (!snap) return { emits: [] };
+    const drops = this.history.compact(snap);
+    this.persistence.save(this.history, this.config, drops);
+    return { emits: [{ type: 'omnipaxos.snapshot', pid: this.pid, origin: 'compacted', snapshot: snap }] };
   }
 
   /** running is true while the current pair of children is up (not in restart backoff). */
@@ -129,7 +152,8 @@ export class SupervisorRuntime<T> {
     }
     this.reproposeReconfiguration();
     const emits = emitCatchUp<T>(this.pid, this.handover.tick());
-    if (this.mode === 'handover' && this.handover.servedNextConfig) this.retire(emits);
+    if (this.mode === 'handover' && this.handover.canRetire()) this.retire(emits);
+    if (this.input.compaction?.auto && this.mode !== 'migrating' && this.handover.servedNextConfig) emits.push(...this.compact().emits);
     return { emits };
   }
 
@@ -185,9 +209,10 @@ export class SupervisorRuntime<T> {
     const last = entries[entries.length - 1];
     if (last?.kind === 'StopSign' && last.decided) {
       const old = this.config;
-      this.history.append(old, this.localDelivered - 1, storageReader(this.storage));
+      this.history.append(old, this.localDelivered - 1, storageReader(this.storage), trimmer(this.storage, this.localDelivered - 1));
       this.handover.startAnnounce(old, last.stopSign.nextConfig);
       emits.push(...this.becomeNextConfig(last.stopSign.nextConfig));
+      this.persistence.save(this.history, this.config);
       return { emits, respawn: this.inConfig() };
     }
     return { emits };
@@ -198,14 +223,17 @@ export class SupervisorRuntime<T> {
     if (this.retired || this.escalated) return { emits: [] };
     const { events, pulled, completed } = this.handover.handle(message);
     const emits = emitCatchUp<T>(this.pid, events);
-    if (pulled && pulled.entries.length > 0) emits.push(...this.deliverPulled(pulled.from, pulled.entries));
+    if (pulled) emits.push(...this.deliverPulled(pulled));
     if (!completed) return { emits };
     const next = completed.nextConfig;
-    this.pulledEnds = [];
+    this.replay.clear();
     if (next.nodes.includes(this.pid)) {
       const joinsFresh = this.config.configurationId === next.configurationId;
       this.config = { ...next, nodes: [...next.nodes] };
-      this.storage = joinsFresh ? this.storage : (this.input.storageFor?.(next.configurationId) ?? new MemoryStorage<ReplicatedEntry<T>>());
+      this.storage = joinsFresh ? this.storage : this.persistence.storageOf(next.configurationId);
+      this.persistence.save(this.history, this.config);
+      const last = this.history.summaries().at(-1)?.config;
+      if (last) this.handover.startAnnounce(last, next);
       this.localDelivered = 0;
       this.leader = undefined;
       this.reconfiguring = false;
@@ -214,6 +242,7 @@ export class SupervisorRuntime<T> {
       return { emits, respawn: true };
     }
     this.config = { ...next, nodes: [...next.nodes] };
+    this.persistence.save(this.history, this.config);
     const old = this.history.summaries().at(-1)?.config ?? next;
     this.handover.startAnnounce(old, next);
     this.enterHandover(emits);
@@ -227,40 +256,22 @@ export class SupervisorRuntime<T> {
   beginMigration(): void {
     if (this.mode === 'running') this.detachChildren();
     this.mode = 'migrating';
-    this.pulledEnds = [];
     const plan = this.handover.pullPlan();
-    if (!plan) return;
-    let end = 0;
-    plan.history.forEach((h, i) => {
-      end += h.length;
-      // Stop signs at or before the first undelivered position were already applied here.
-      if (end > plan.deliveredTo) this.pulledEnds.push({ end, config: h.config, next: plan.history[i + 1]?.config ?? plan.nextConfig });
-    });
+    if (plan) this.replay.plan(plan.history, plan.nextConfig, plan.deliveredTo);
+    else this.replay.clear();
   }
 
   /**
-   * deliverPulled runs pulled decided entries (global raw positions from `from` on) through the
-   * duplicate filter, as the servers that decided them did: a decided stop sign is replayed at every
-   * configuration end, so every server assigns the same dense application index.
+   * deliverPulled runs pulled decided entries through the duplicate filter, as the servers that decided
+   * them did (see PulledReplay); a pulled snapshot is emitted first, and the entries continue after it.
    */
-  deliverPulled(from: number, entries: readonly ReplicatedEntry<T>[]): SupervisorEmitted<T>[] {
-    const log: LogEntry<ReplicatedEntry<T>, never>[] = [];
-    let pos = from;
-    for (const entry of entries) {
-      this.pushStopSigns(log, pos);
-      log.push({ kind: 'Decided', entry });
-      pos += 1;
-    }
-    this.pushStopSigns(log, pos);
-    const items = this.book.applyDecided(log);
-    return items.length > 0 ? [{ type: 'omnipaxos.delivered', pid: this.pid, items }] : [];
-  }
-
-  private pushStopSigns(log: LogEntry<ReplicatedEntry<T>, never>[], pos: number): void {
-    while (this.pulledEnds.length > 0 && (this.pulledEnds[0] as { end: number }).end <= pos) {
-      const e = this.pulledEnds.shift() as { next: ClusterConfig };
-      log.push({ kind: 'StopSign', stopSign: { nextConfig: e.next }, decided: true });
-    }
+  private deliverPulled(pulled: NonNullable<HandleResult<T>['pulled']>): SupervisorEmitted<T>[] {
+    const emits: SupervisorEmitted<T>[] = [];
+    if (pulled.snapshot) emits.push({ type: 'omnipaxos.snapshot', pid: this.pid, origin: 'pulled', snapshot: pulled.snapshot });
+    if (pulled.entries.length === 0 && !pulled.snapshot) return emits;
+    const items = this.replay.deliver(pulled.from, pulled.entries, pulled.snapshot);
+    if (items.length > 0) emits.push({ type: 'omnipaxos.delivered', pid: this.pid, items });
+    return emits;
   }
 
   private enterHandover(emits: SupervisorEmitted<T>[]): void {
@@ -268,7 +279,7 @@ export class SupervisorRuntime<T> {
     this.detachChildren();
     const rids = this.book.removeAll();
     if (rids.length > 0) emits.push({ type: 'omnipaxos.failed', pid: this.pid, rids, code: 'StopSign' });
-    if (this.handover.servedNextConfig) this.retire(emits);
+    if (this.handover.canRetire()) this.retire(emits);
   }
 
   private retire(emits: SupervisorEmitted<T>[]): void {
@@ -294,7 +305,7 @@ export class SupervisorRuntime<T> {
       this.enterHandover(emits);
       return emits;
     }
-    this.storage = this.input.storageFor?.(next.configurationId) ?? new MemoryStorage<ReplicatedEntry<T>>();
+    this.storage = this.persistence.storageOf(next.configurationId);
     return [{ type: 'omnipaxos.reconfigured', pid: this.pid, config: this.config }];
   }
 

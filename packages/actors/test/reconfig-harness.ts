@@ -18,8 +18,13 @@ export interface ReconfigCluster extends Cluster<string> {
 }
 
 /** startReconfigCluster starts `nodes` as configuration 1 with small migration chunks. */
-export function startReconfigCluster(nodes: NodeId[], extra: Partial<CreateReplicaOptions<string>> = {}, seed = 1): ReconfigCluster {
-  const base = startCluster<string>(nodes, () => ({ migration: FAST_PULL, ...extra }), seed);
+export function startReconfigCluster(
+  nodes: NodeId[],
+  options: Partial<CreateReplicaOptions<string>> | ((pid: NodeId) => Partial<CreateReplicaOptions<string>>) = {},
+  seed = 1,
+): ReconfigCluster {
+  const extraOf = typeof options === 'function' ? options : () => options;
+  const base = startCluster<string>(nodes, (pid) => ({ migration: FAST_PULL, ...extraOf(pid) }), seed);
   const timeline = new Map<NodeId, CatchUpEvent[]>();
   const watch = (pid: NodeId): void => {
     base.replica(pid).actor.on('omnipaxos.catchUp', (e) => timeline.set(pid, [...(timeline.get(pid) ?? []), e.event]));
@@ -44,7 +49,7 @@ export function startReconfigCluster(nodes: NodeId[], extra: Partial<CreateRepli
           server: { electionTickTimeout: 5, resendMessageTickTimeout: 10 },
           reproposeTicks: 40,
           migration: FAST_PULL,
-          ...extra,
+          ...extraOf(pid),
         }),
       );
       watch(pid);
