@@ -18,6 +18,10 @@ export default defineConfig({
     },
   },
   test: {
+    // CI sets VITEST_JSON_REPORT to a file path to also get a machine-readable report (.ci/run).
+    ...(process.env.VITEST_JSON_REPORT
+      ? { reporters: ['default', 'json'], outputFile: { json: process.env.VITEST_JSON_REPORT } }
+      : {}),
     include: ['packages/*/test/**/*.test.ts', 'examples/*/test/**/*.test.ts'],
     pool: 'forks',
     maxWorkers: 2,
