@@ -110,11 +110,11 @@ export class SqliteStorage<T, S = never> implements Storage<T, S> {
   }
 
   appendEntry(entry: T): void {
-    this.mutate('appendEntry', () => this.apply({ op: 'AppendEntry', entry }));
+    this.mutate('appendEntry', () => this.apply({ op: 'AppendEntry', entry }), true);
   }
 
   appendEntries(entries: T[]): void {
-    this.mutate('appendEntries', () => this.apply({ op: 'AppendEntries', entries }));
+    this.mutate('appendEntries', () => this.apply({ op: 'AppendEntries', entries }), entries.length <= 1);
   }
 
   appendOnPrefix(fromIdx: number, entries: T[]): void {
@@ -123,7 +123,7 @@ export class SqliteStorage<T, S = never> implements Storage<T, S> {
   }
 
   setPromise(ballot: Ballot): void {
-    this.mutate('setPromise', () => this.apply({ op: 'SetPromise', ballot }));
+    this.mutate('setPromise', () => this.apply({ op: 'SetPromise', ballot }), true);
   }
 
   getPromise(): Ballot | undefined {
@@ -133,7 +133,7 @@ export class SqliteStorage<T, S = never> implements Storage<T, S> {
 
   setDecidedIdx(idx: number): void {
     checkIndex('setDecidedIdx', idx);
-    this.mutate('setDecidedIdx', () => this.apply({ op: 'SetDecidedIdx', idx }));
+    this.mutate('setDecidedIdx', () => this.apply({ op: 'SetDecidedIdx', idx }), true);
   }
 
   getDecidedIdx(): number {
@@ -142,7 +142,7 @@ export class SqliteStorage<T, S = never> implements Storage<T, S> {
   }
 
   setAcceptedRound(ballot: Ballot): void {
-    this.mutate('setAcceptedRound', () => this.apply({ op: 'SetAcceptedRound', ballot }));
+    this.mutate('setAcceptedRound', () => this.apply({ op: 'SetAcceptedRound', ballot }), true);
   }
 
   getAcceptedRound(): Ballot | undefined {
@@ -173,7 +173,7 @@ export class SqliteStorage<T, S = never> implements Storage<T, S> {
   }
 
   setStopsign(stopSign: StopSign | undefined): void {
-    this.mutate('setStopsign', () => this.apply({ op: 'SetStopsign', stopSign }));
+    this.mutate('setStopsign', () => this.apply({ op: 'SetStopsign', stopSign }), true);
   }
 
   getStopsign(): StopSign | undefined {
@@ -189,7 +189,7 @@ export class SqliteStorage<T, S = never> implements Storage<T, S> {
 
   setCompactedIdx(idx: number): void {
     checkIndex('setCompactedIdx', idx);
-    this.mutate('setCompactedIdx', () => this.apply({ op: 'SetCompactedIdx', idx }));
+    this.mutate('setCompactedIdx', () => this.apply({ op: 'SetCompactedIdx', idx }), true);
   }
 
   getCompactedIdx(): number {
@@ -198,7 +198,7 @@ export class SqliteStorage<T, S = never> implements Storage<T, S> {
   }
 
   setSnapshot(snapshot: S | undefined): void {
-    this.mutate('setSnapshot', () => this.apply({ op: 'SetSnapshot', snapshot }));
+    this.mutate('setSnapshot', () => this.apply({ op: 'SetSnapshot', snapshot }), true);
   }
 
   getSnapshot(): S | undefined {
@@ -269,27 +269,30 @@ export class SqliteStorage<T, S = never> implements Storage<T, S> {
     }
   }
 
-  /** mutate runs `fn` in a savepoint of the open transaction; on failure state and rows roll back. */
-  private mutate(what: string, fn: () => void): void {
+  /**
+   * mutate runs `fn` in the open transaction; on failure state and rows roll back. A `single`-statement
+   * write needs no savepoint: SQLite undoes a failed statement by itself.
+   */
+  private mutate(what: string, fn: () => void, single = false): void {
     this.checkUsable();
     const saved = { ...this.state };
     const hadTx = this.db.inTransaction;
     try {
       if (!hadTx) this.stmt.begin.run();
-      this.stmt.savepoint.run();
+      if (!single) this.stmt.savepoint.run();
     } catch (err) {
       throw new StorageError(`${this.path}: ${what}: cannot start a write: ${describe(err)}`, { cause: err });
     }
     try {
       fn();
-      this.stmt.release.run();
+      if (!single) this.stmt.release.run();
     } catch (err) {
       this.state = saved;
       try {
-        if (this.db.inTransaction) {
+        if (this.db.inTransaction && !single) {
           this.stmt.rollbackTo.run();
           this.stmt.release.run();
-        } else if (hadTx) {
+        } else if (!this.db.inTransaction && hadTx) {
           throw new Error('SQLite rolled back the open transaction');
         }
       } catch (rollbackErr) {
