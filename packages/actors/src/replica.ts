@@ -107,8 +107,12 @@ export function createReplica<T>(options: CreateReplicaOptions<T>): Replica<T> {
     input: input as SupervisorInput<unknown>,
     ...(clock ? { clock } : {}),
   });
-  /** Request ids: one nanoid per replica, then a counter (unique without a nanoid per append). */
-  const ridPrefix = `${nanoid(12)}-`;
+  /**
+   * Request ids: a short per-replica nanoid prefix, then a decimal counter. Rids only need to be unique
+   * within this replica (they are not replicated); short ones stay flat strings, so hashing them for
+   * the waiter map costs no flattening.
+   */
+  const ridPrefix = nanoid(4);
   let ridCounter = 0;
   const waiters = new Map<string, Slot>();
   let decided: DecidedItem<T>[] = [];
@@ -134,7 +138,7 @@ export function createReplica<T>(options: CreateReplicaOptions<T>): Replica<T> {
     const waiter = new Waiter(entries.length, single, resolve, reject);
     if (batch.length === 0) queueMicrotask(flushBatch);
     for (let i = 0; i < entries.length; i++) {
-      const rid = ridPrefix + (ridCounter++).toString(36);
+      const rid = ridPrefix + ridCounter++;
       waiters.set(rid, { waiter, i });
       batch.push({ rid, entry: entries[i] as T });
     }
@@ -203,11 +207,11 @@ export function createReplica<T>(options: CreateReplicaOptions<T>): Replica<T> {
     pid: input.pid,
     actor,
     append(entry: T): Promise<{ idx: number }> {
-      if (closed) return Promise.reject(new ReplicaError(closed, ridPrefix + (ridCounter++).toString(36)));
+      if (closed) return Promise.reject(new ReplicaError(closed, ridPrefix + ridCounter++));
       return new Promise((resolve, reject) => enqueue([entry], true, resolve, reject));
     },
     appendMany(entries: readonly T[]): Promise<{ idx: number }[]> {
-      if (closed) return Promise.reject(new ReplicaError(closed, ridPrefix + (ridCounter++).toString(36)));
+      if (closed) return Promise.reject(new ReplicaError(closed, ridPrefix + ridCounter++));
       if (entries.length === 0) return Promise.resolve([]);
       return new Promise((resolve, reject) => enqueue(entries, false, resolve, reject));
     },
