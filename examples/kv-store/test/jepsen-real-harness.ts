@@ -210,7 +210,7 @@ export class JepsenRun {
     this.faults.push(`restart ${pid}`);
   }
 
-  /** waitForWrite waits (bounded) until a write through some running replica succeeds: the cluster serves again. */
+  /** waitForService waits (bounded) until a read through some running replica succeeds: the cluster serves again. */
   async waitForService(timeoutMs: number): Promise<boolean> {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {

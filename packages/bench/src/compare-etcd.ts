@@ -7,15 +7,15 @@
  * `{"throughputRatioVsEtcd64": R, "seqP50LatencyRatioVsEtcd": R}` (16 B values; null where etcd could
  * not run). A system that cannot be installed or started is skipped with the reason, never faked.
  *
- * Run: pnpm bench:compare   (BENCH_SECONDS per throughput row, default 3; BENCH_SEQ_PUTS, default 300)
+ * Run: pnpm bench:compare   (BENCH_SECONDS per throughput row, default 4; BENCH_SEQ_PUTS, default 500)
  */
 import { type EtcdCluster, ensureEtcd, startEtcd } from './etcd/etcd-cluster.js';
 import { type KvStoreCluster, startKvStore } from './etcd/kv-store-cluster.js';
 import { type PutFn, measureSequential, measureThroughput, valueOf } from './etcd/put-workload.js';
 
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
 const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 0.5);
-const SEQ_PUTS = Number(process.env.BENCH_SEQ_PUTS ?? 300);
+const SEQ_PUTS = Number(process.env.BENCH_SEQ_PUTS ?? 500);
 const SIZES = [16, 1024];
 const IN_FLIGHT = [1, 16, 64, 256];
 
@@ -30,8 +30,9 @@ interface Metric {
 
 const log = (line: string): void => console.log(line);
 
-/** measureAll runs the whole workload against one system, filling `pick(metric)`. */
+/** measureAll runs the whole workload against one system (after a 1 s warm-up), reporting each figure to `set`. */
 async function measureAll(put: PutFn, label: string, set: (size: number, name: string, unit: Metric['unit'], v: number) => void): Promise<void> {
+  await measureThroughput(put, valueOf(16), 16, 1, 0); // warm-up of the system and its client, discarded
   for (const size of SIZES) {
     const value = valueOf(size);
     const seq = await measureSequential(put, value, SEQ_PUTS, 30);
