@@ -3,8 +3,11 @@ import type { StopSign } from './log-entry.js';
 import type { NodeId } from './node-id.js';
 import type { SequenceNumber } from './sequence-number.js';
 
-/** SnapshotTransfer is a snapshot sent in a log sync: the whole decided state, or a delta to merge. */
-export type SnapshotTransfer<S> = { kind: 'Complete'; snapshot: S } | { kind: 'Delta'; snapshot: S };
+/**
+ * SnapshotTransfer is a snapshot sent in a log sync: the whole decided state, or a delta of the
+ * entries from `fromIdx` on, to merge onto a log decided exactly up to `fromIdx`.
+ */
+export type SnapshotTransfer<S> = { kind: 'Complete'; snapshot: S } | { kind: 'Delta'; snapshot: S; fromIdx: number };
 
 /**
  * LogSync brings a log up to date: keep the prefix before `syncIdx`, install the snapshot (which ends

@@ -36,7 +36,8 @@ function isStopSign(x: unknown): boolean {
 }
 
 function isSnapshotTransfer(x: unknown): boolean {
-  return isObj(x) && (x.kind === 'Complete' || x.kind === 'Delta') && 'snapshot' in x;
+  if (!isObj(x) || !('snapshot' in x)) return false;
+  return x.kind === 'Complete' || (x.kind === 'Delta' && isNat(x.fromIdx));
 }
 
 function isLogSync(x: unknown): boolean {

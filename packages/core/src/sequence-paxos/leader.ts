@@ -205,6 +205,11 @@ function handleMajorityPromises<T, S>(sp: SequencePaxos<T, S>): void {
 /** handlePromisePrepare counts a promise; with a quorum the leader syncs its log and starts accepting. */
 export function handlePromisePrepare<T, S>(sp: SequencePaxos<T, S>, from: NodeId, prom: Msg<T, S, 'Promise'>): void {
   if (!ballotEquals(prom.n, sp.leaderState.nLeader)) return;
+  if (prom.logSync && !sp.st.canApplySync(prom.logSync)) {
+    // Computed from an older Prepare of ours (delayed or duplicated): ask for a fresh promise.
+    sendPrepare(sp, from);
+    return;
+  }
   const meta = { pid: from, nAccepted: prom.nAccepted, acceptedIdx: prom.acceptedIdx, decidedIdx: prom.decidedIdx };
   if (sp.leaderState.setPromise(meta, prom.logSync, true)) handleMajorityPromises(sp);
 }

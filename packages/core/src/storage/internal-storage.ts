@@ -147,7 +147,13 @@ export class InternalStorage<T, S> {
    * before the end of our entries, or its suffix would land at the wrong indices.
    */
   canApplySync(sync: LogSync<T, S>): boolean {
-    if (sync.decidedSnapshot || sync.trimmed) return true;
+    const snap = sync.decidedSnapshot;
+    if (snap?.kind === 'Delta') {
+      // A delta holds the entries from fromIdx on: merged onto a log decided further, it would
+      // count the entries in between twice (a sync computed from an older, delayed promise).
+      return snap.fromIdx === this.decidedIdxWithoutStopSign() || snap.fromIdx === this.decidedIdx;
+    }
+    if (snap || sync.trimmed) return true;
     const entriesEnd = this.acceptedIdx - (this.stopSign ? 1 : 0);
     return sync.syncIdx <= entriesEnd && sync.syncIdx >= this.compactedIdx;
   }
@@ -237,7 +243,7 @@ export class InternalStorage<T, S> {
       return { snapshot: s === undefined ? undefined : { kind: 'Complete', snapshot: s }, idx: logDecided };
     }
     const delta = logic.create(this.getEntries(fromIdx, logDecided));
-    return { snapshot: { kind: 'Delta', snapshot: delta }, idx: logDecided };
+    return { snapshot: { kind: 'Delta', snapshot: delta, fromIdx }, idx: logDecided };
   }
 
   /** compactionTarget turns a requested index into the index to compact to, or throws. */
