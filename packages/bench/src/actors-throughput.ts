@@ -6,7 +6,8 @@
  * collected between runs, runs alternate, and the medians are compared. Ticks never stall either
  * pipeline: the core loop ticks when no message moves; the actors run on a simulated xstate clock,
  * advanced one tick whenever the event loop is idle (a setImmediate pump).
- * The actors' client proposes each window either with one `append` promise per entry or with one
+ * A breakdown row runs the same core loop with entries tagged like the actors' log, to show what the
+ * tag alone costs. The actors' client proposes each window either with one `append` promise per entry or with one
  * `appendMany`; both are reported.
  * The last line is one JSON object: {"actorsToCoreRatio": R, "appendRatio": A} — structuredClone copies
  * on both sides; R with `appendMany` (the throughput API), A with one `append` per entry.
@@ -52,20 +53,29 @@ class SimClock implements ReplicaClock {
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
 
-function coreRun(total: number, copy: Copy): number {
+/** Tagged is an entry shaped like the actors' log entry (ReplicatedEntry): [entry, origin, session, seq]. */
+type Tagged = readonly [entry: number, origin: number, session: number, seq: number];
+type CoreEntry = number | Tagged;
+
+/**
+ * coreRun drives the core directly. With `tagged`, every entry is a tuple shaped like the actors' log
+ * entry instead of a bare number: a breakdown row that measures what the tag alone costs the core
+ * (copies, storage, garbage), with no actor machinery.
+ */
+function coreRun(total: number, copy: Copy, tagged = false): Rate {
   const replicas = new Map(
     NODES.map((pid) => [
       pid,
-      new OmniPaxos<number>(
+      new OmniPaxos<CoreEntry>(
         { clusterConfig: { configurationId: 1, nodes: NODES }, serverConfig: { pid, batchSize: BATCH_SIZE } },
-        new MemoryStorage<number>(),
+        new MemoryStorage<CoreEntry>(),
       ),
     ]),
   );
   const exchange = (): boolean => {
     let moved = false;
     for (const r of replicas.values()) {
-      const out: Message<number>[] = r.takeOutgoingMessages();
+      const out: Message<CoreEntry>[] = r.takeOutgoingMessages();
       for (const m of out) {
         moved = true;
         replicas.get(m.to)?.handleIncoming(copy === 'none' ? m : structuredClone(m));
@@ -73,7 +83,7 @@ function coreRun(total: number, copy: Copy): number {
     }
     return moved;
   };
-  let leader: OmniPaxos<number> | undefined;
+  let leader: OmniPaxos<CoreEntry> | undefined;
   while (!leader) {
     for (const r of replicas.values()) r.tick();
     while (exchange());
@@ -81,10 +91,11 @@ function coreRun(total: number, copy: Copy): number {
   }
   const consumed = new Map<number, number>();
   let sum = 0;
-  const start = performance.now();
+  const timer = new Timer();
   let proposed = 0;
   while (proposed < total) {
-    for (let i = 0; i < WINDOW; i++) leader.append(proposed++);
+    if (tagged) for (let i = 0; i < WINDOW; i++, proposed++) leader.append([proposed, 1, 123_456_789, proposed]);
+    else for (let i = 0; i < WINDOW; i++) leader.append(proposed++);
     const target = proposed;
     while (leader.getDecidedIdx() < target) {
       if (!exchange()) for (const r of replicas.values()) r.tick(); // flush a partial batch
@@ -93,16 +104,16 @@ function coreRun(total: number, copy: Copy): number {
     for (const [pid, r] of replicas) {
       const from = consumed.get(pid) ?? 0;
       const entries = r.readDecidedSuffix(from) ?? [];
-      for (const e of entries) if (e.kind === 'Decided') sum ^= e.entry;
+      for (const e of entries) if (e.kind === 'Decided') sum ^= typeof e.entry === 'number' ? e.entry : e.entry[0];
       consumed.set(pid, from + entries.length);
     }
   }
-  const secs = (performance.now() - start) / 1000;
+  const rate = timer.rate(total);
   if (sum < 0) throw new Error('unreachable');
-  return total / secs;
+  return rate;
 }
 
-async function actorsRun(total: number, copy: Copy, api: Api): Promise<number> {
+async function actorsRun(total: number, copy: Copy, api: Api): Promise<Rate> {
   const clock = new SimClock();
   const router = new Router<ReplicatedEntry<number>>({ copy });
   let pumping = true;
@@ -141,7 +152,7 @@ async function actorsRun(total: number, copy: Copy, api: Api): Promise<number> {
   const leader = replicas.find((r) => r.pid === replicas[0]?.getLeader()) ?? replicas[0];
   if (!leader) throw new Error('no leader');
   await leader.append(0); // let the leader reach the Accept phase
-  const start = performance.now();
+  const timer = new Timer();
   let proposed = 0;
   while (proposed < total) {
     if (api === 'appendMany') {
@@ -154,12 +165,29 @@ async function actorsRun(total: number, copy: Copy, api: Api): Promise<number> {
       await Promise.all(batch);
     }
   }
-  const secs = (performance.now() - start) / 1000;
+  const rate = timer.rate(total);
   pumping = false;
   for (const r of replicas) await r.stop();
   await router.close();
   if (sum < 0) throw new Error('unreachable');
-  return total / secs;
+  return rate;
+}
+
+/** Rate is one run's throughput: entries per wall-clock second and per second of the process's CPU time. */
+interface Rate {
+  wall: number;
+  cpu: number;
+}
+
+/** Timer measures wall-clock and CPU time (all threads of the process: JS, GC helpers) of one run. */
+class Timer {
+  private readonly wall0 = performance.now();
+  private readonly cpu0 = process.cpuUsage();
+  rate(entries: number): Rate {
+    const wall = (performance.now() - this.wall0) / 1000;
+    const c = process.cpuUsage(this.cpu0);
+    return { wall: entries / wall, cpu: entries / ((c.user + c.system) / 1e6) };
+  }
 }
 
 function median(xs: number[]): number {
@@ -170,38 +198,63 @@ function median(xs: number[]): number {
 const COPIES = (process.env.BENCH_COPY?.split(',') ?? ['structuredClone', 'none']) as Copy[];
 const APIS: Api[] = ['append', 'appendMany'];
 interface Result {
-  core: number;
-  actors: Record<Api, number>;
+  core: Rate;
+  /** The core with entries tagged like the actors' log (breakdown only). */
+  coreTagged: Rate;
+  actors: Record<Api, Rate>;
 }
+const medianRate = (xs: Rate[]): Rate => ({ wall: median(xs.map((x) => x.wall)), cpu: median(xs.map((x) => x.cpu)) });
 const results = new Map<Copy, Result>();
 for (const copy of COPIES) {
   coreRun(ENTRIES, copy); // warm-up
+  coreRun(ENTRIES, copy, true);
   for (const api of APIS) await actorsRun(ENTRIES, copy, api);
-  const core: number[] = [];
-  const actors: Record<Api, number[]> = { append: [], appendMany: [] };
+  const core: Rate[] = [];
+  const coreTagged: Rate[] = [];
+  const actors: Record<Api, Rate[]> = { append: [], appendMany: [] };
   for (let i = 0; i < RUNS; i++) {
     gc();
     core.push(coreRun(ENTRIES, copy));
+    gc();
+    coreTagged.push(coreRun(ENTRIES, copy, true));
     for (const api of APIS) {
       gc();
       actors[api].push(await actorsRun(ENTRIES, copy, api));
     }
   }
-  results.set(copy, { core: median(core), actors: { append: median(actors.append), appendMany: median(actors.appendMany) } });
+  results.set(copy, {
+    core: medianRate(core),
+    coreTagged: medianRate(coreTagged),
+    actors: { append: medianRate(actors.append), appendMany: medianRate(actors.appendMany) },
+  });
 }
 const fmt = (x: number) => Math.round(x).toLocaleString('en-US').padStart(11);
-const ratio = (r: Result, api: Api) => r.actors[api] / r.core;
+const ratio = (r: Result, api: Api, by: keyof Rate = 'wall') => r.actors[api][by] / r.core[by];
 console.log(`3 nodes, MemoryStorage, batchSize ${BATCH_SIZE}, window ${WINDOW}, ${ENTRIES} entries, median of ${RUNS} alternating runs, Node ${process.version}`);
-console.log('| message copies (both sides) | actors client API | core, plain loop | actors (createReplica, Router) | actors/core |');
-console.log('|---|---|---:|---:|---:|');
+console.log('entries/s of wall-clock time; in brackets, per second of the process CPU time (steadier on a shared machine)');
+console.log('| message copies (both sides) | actors client API | core, plain loop | actors (createReplica, Router) | actors/core | (CPU time) |');
+console.log('|---|---|---:|---:|---:|---:|');
 for (const [copy, r] of results) {
   for (const api of APIS) {
     const how = api === 'append' ? 'append (a promise per entry)' : `appendMany (${WINDOW} per promise)`;
-    console.log(`| ${copy.padEnd(27)} | ${how.padEnd(28)} | ${fmt(r.core)} | ${fmt(r.actors[api])} | ${ratio(r, api).toFixed(3).padStart(6)} |`);
+    console.log(
+      `| ${copy.padEnd(27)} | ${how.padEnd(28)} | ${fmt(r.core.wall)} (${fmt(r.core.cpu).trim()}) | ${fmt(r.actors[api].wall)} (${fmt(r.actors[api].cpu).trim()}) | ${ratio(r, api).toFixed(3).padStart(6)} | ${ratio(r, api, 'cpu').toFixed(3)} |`,
+    );
   }
 }
-// The JSON line: structuredClone copies on both sides; the client uses appendMany, the throughput API
-// (`appendRatio` is the same run with one append promise per entry).
+console.log('');
+console.log("Breakdown: the same core loop with every entry tagged like the actors' log ([entry, origin, session, seq] instead of a number):");
+for (const [copy, r] of results) {
+  console.log(
+    `- ${copy}: ${fmt(r.coreTagged.wall).trim()} entries/s, ${(r.coreTagged.wall / r.core.wall).toFixed(3)} of the plain core (CPU time: ${(r.coreTagged.cpu / r.core.cpu).toFixed(3)})`,
+  );
+}
+// The JSON line: structuredClone copies on both sides; the client uses appendMany, the throughput API.
+// `appendRatio` is the same run with one append promise per entry; `cpuRatio` is appendMany's ratio of
+// entries per CPU second (what both sides cost, less sensitive to other load on the machine).
 const main = results.get('structuredClone') ?? (results.values().next().value as Result);
-console.log(JSON.stringify({ actorsToCoreRatio: Number(ratio(main, 'appendMany').toFixed(3)), appendRatio: Number(ratio(main, 'append').toFixed(3)) }));
+const r3 = (x: number) => Number(x.toFixed(3));
+console.log(
+  JSON.stringify({ actorsToCoreRatio: r3(ratio(main, 'appendMany')), appendRatio: r3(ratio(main, 'append')), cpuRatio: r3(ratio(main, 'appendMany', 'cpu')) }),
+);
 process.exit(0);
