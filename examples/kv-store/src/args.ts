@@ -8,6 +8,14 @@ export interface ServerArgs {
   peers: Record<number, PeerAddress>;
   http: PeerAddress;
   dataDir: string;
+  /** Files of the cluster CA, this node's certificate and key (`--tls-ca --tls-cert --tls-key`): mutual TLS. */
+  tls?: { ca: string; cert: string; key: string };
+  /** The configuration `nodes` belong to (`--config-id`, default 1). */
+  configurationId: number;
+  /** `--joining`: this node joins `configurationId` by reconfiguration (pulls the earlier log first). */
+  joining: boolean;
+  /** `--tick-ms` (default 10). */
+  tickMs: number;
 }
 
 /** parseAddress reads `host:port`. */
@@ -36,7 +44,8 @@ export function flags(argv: string[]): Map<string, string> {
 
 /**
  * parseServerArgs reads e.g. `--pid 1 --nodes 1,2,3 --peers 1=10.0.0.1:7101,2=10.0.0.2:7101,3=10.0.0.3:7101
- * --http 0.0.0.0:7201 --data ./data`.
+ * --http 0.0.0.0:7201 --data ./data`, plus `--tls-ca ca.pem --tls-cert n1.pem --tls-key n1.key`,
+ * `--config-id 2 --joining` (a node added by a reconfiguration) and `--tick-ms 10`.
  */
 export function parseServerArgs(argv: string[]): ServerArgs {
   const f = flags(argv);
@@ -54,5 +63,24 @@ export function parseServerArgs(argv: string[]): ServerArgs {
     peers[Number(p)] = parseAddress(addr);
   }
   if (!nodes.includes(pid) || peers[pid] === undefined) throw new Error(`--pid ${pid} must be in --nodes and --peers`);
-  return { pid, nodes, peers, http: parseAddress(f.get('http') ?? '127.0.0.1:0'), dataDir: f.get('data') ?? './data' };
+  const tlsFlags = ['tls-ca', 'tls-cert', 'tls-key'].map((k) => f.get(k));
+  const [ca, cert, key] = tlsFlags;
+  if (tlsFlags.some((v) => v !== undefined) && (ca === undefined || cert === undefined || key === undefined)) {
+    throw new Error('TLS needs all of --tls-ca, --tls-cert and --tls-key');
+  }
+  const configurationId = Number(f.get('config-id') ?? 1);
+  const tickMs = Number(f.get('tick-ms') ?? 10);
+  if (!Number.isSafeInteger(configurationId) || configurationId < 1) throw new Error('--config-id must be a positive integer');
+  if (!(tickMs > 0)) throw new Error('--tick-ms must be positive');
+  return {
+    pid,
+    nodes,
+    peers,
+    http: parseAddress(f.get('http') ?? '127.0.0.1:0'),
+    dataDir: f.get('data') ?? './data',
+    ...(ca !== undefined && cert !== undefined && key !== undefined ? { tls: { ca, cert, key } } : {}),
+    configurationId,
+    joining: f.get('joining') === 'true',
+    tickMs,
+  };
 }

@@ -1,17 +1,79 @@
-/** KvClient talks to one replica's HTTP API. */
-export class KvClient {
-  constructor(readonly url: string) {}
+import http from 'node:http';
 
-  private async call<R>(method: string, path: string, body?: unknown): Promise<R> {
-    const res = await fetch(`${this.url}${path}`, {
-      method,
-      headers: { 'content-type': 'application/json' },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      signal: AbortSignal.timeout(10_000),
+/** KvStatusBody is the JSON of `GET /status` as the client sees it (see KvStatus in kv-node.ts). */
+export interface KvStatusBody {
+  pid: number;
+  leader: number | null;
+  ballot: { configId: number; n: number; priority: number; pid: number } | null;
+  configuration: { configurationId: number; nodes: number[] };
+  mode: 'running' | 'joining' | 'retired' | 'stopped';
+  decidedIdx: number;
+  keys: number;
+  links: Record<string, string>;
+  transport: { peers: { pid: number; state: string }[] };
+}
+
+/** KvLogItem is one decided entry as `GET /log` returns it. */
+export interface KvLogItem {
+  idx: number;
+  origin: number;
+  entry: { op: string; key: string; value?: string | null; expected?: string | null };
+}
+
+/** KvReconfigureAnswer is what `POST /reconfigure` returns (`decided` false: still pending after 15 s). */
+export interface KvReconfigureAnswer {
+  proposed: { configurationId: number; nodes: number[] };
+  decided: boolean;
+  configuration: { configurationId: number; nodes: number[] };
+  mode: string;
+}
+
+/** One keep-alive agent for every client of this process: a request reuses an idle socket. */
+const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+
+/**
+ * KvClient talks to one replica's HTTP API over node:http with a keep-alive agent (cheaper per request
+ * than `fetch`); every call times out after `timeoutMs` (default 20 s) and throws on a non-2xx answer.
+ */
+export class KvClient {
+  constructor(
+    readonly url: string,
+    readonly timeoutMs = 20_000,
+  ) {}
+
+  private call<R>(method: string, path: string, body?: unknown): Promise<R> {
+    const text = body === undefined ? undefined : JSON.stringify(body);
+    return new Promise<R>((resolve, reject) => {
+      const req = http.request(
+        `${this.url}${path}`,
+        {
+          method,
+          agent,
+          headers: text === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) },
+          timeout: this.timeoutMs,
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('error', reject);
+          res.on('end', () => {
+            let json: R & { error?: string };
+            try {
+              json = JSON.parse(Buffer.concat(chunks).toString('utf8')) as R & { error?: string };
+            } catch {
+              reject(new Error(`${method} ${path}: ${res.statusCode ?? '?'} (answer is not JSON)`));
+              return;
+            }
+            const status = res.statusCode ?? 0;
+            if (status < 200 || status >= 300) reject(new Error(`${method} ${path}: ${status} ${json.error ?? ''}`));
+            else resolve(json);
+          });
+        },
+      );
+      req.on('timeout', () => req.destroy(new Error(`${method} ${path}: no answer in ${this.timeoutMs} ms`)));
+      req.on('error', reject);
+      req.end(text);
     });
-    const json = (await res.json()) as R & { error?: string };
-    if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${json.error ?? ''}`);
-    return json;
   }
 
   /** put sets `key` to `value`. */
@@ -30,8 +92,16 @@ export class KvClient {
   cas(key: string, expected: string | null, value: string | null) {
     return this.call<{ idx: number; ok: boolean; current: string | null }>('POST', `/kv/${encodeURIComponent(key)}/cas`, { expected, value });
   }
+  /** log returns decided entries from index `from` (as many as the replica keeps, at most `limit`). */
+  log(from = 0, limit = 10_000) {
+    return this.call<KvLogItem[]>('GET', `/log?from=${from}&limit=${limit}`);
+  }
+  /** reconfigure asks the replica to move the cluster to `nodes`; `peers` maps new pids to `host:port`. */
+  reconfigure(nodes: number[], peers: Record<number, string> = {}) {
+    return this.call<KvReconfigureAnswer>('POST', '/reconfigure', { nodes, peers });
+  }
   /** status returns the replica's status. */
   status() {
-    return this.call<{ pid: number; leader: number | null; decidedIdx: number; keys: number; transport: { peers: { pid: number; state: string }[] } }>('GET', '/status');
+    return this.call<KvStatusBody>('GET', '/status');
   }
 }

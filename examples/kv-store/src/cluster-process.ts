@@ -16,6 +16,8 @@ export interface ReplicaSpec {
   replicationPorts: Record<number, number>;
   httpPort: number;
   dataDir: string;
+  /** Extra node flags for the replica process (e.g. `--cpu-prof`). */
+  nodeArgs?: string[];
 }
 
 /** ReplicaProcess is a replica's child process; `ready` resolves with its HTTP base URL. */
@@ -30,7 +32,7 @@ export interface ReplicaProcess {
 /** spawnReplica starts `server.ts` in its own node process; `ready` resolves once it prints its ready line. */
 export function spawnReplica(spec: ReplicaSpec): ReplicaProcess {
   const peers = spec.nodes.map((p) => `${p}=127.0.0.1:${spec.replicationPorts[p] ?? 0}`).join(',');
-  const args = ['--import', TSX_LOADER, SERVER, '--pid', String(spec.pid), '--nodes', spec.nodes.join(','), '--peers', peers,
+  const args = [...(spec.nodeArgs ?? []), '--import', TSX_LOADER, SERVER, '--pid', String(spec.pid), '--nodes', spec.nodes.join(','), '--peers', peers,
     '--http', `127.0.0.1:${spec.httpPort}`, '--data', spec.dataDir];
   const child = spawn(process.execPath, args, {
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,4 +1,5 @@
 import http from 'node:http';
+import { parseAddress } from './args.js';
 import type { KvCommand } from './kv-command.js';
 import type { KvNode } from './kv-node.js';
 
@@ -50,9 +51,31 @@ async function commandFor(req: http.IncomingMessage, key: string, cas: boolean):
   return `${req.method ?? '?'} is not supported here`;
 }
 
+/** reconfigure handles `POST /reconfigure {"nodes":[1,2,4],"peers":{"4":"host:port"}}`; waits up to 15 s for the switch. */
+async function reconfigure(node: KvNode, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+  const body = (await readBody(req)) as { nodes?: unknown; peers?: unknown };
+  const nodes = body.nodes;
+  if (!Array.isArray(nodes) || !nodes.every((p) => Number.isSafeInteger(p) && (p as number) > 0)) {
+    return send(res, 400, { error: 'reconfigure needs {"nodes": [pid, ...], "peers"?: {"pid": "host:port"}}' });
+  }
+  const peers: Record<number, { host: string; port: number }> = {};
+  if (typeof body.peers === 'object' && body.peers !== null) {
+    for (const [pid, addr] of Object.entries(body.peers)) peers[Number(pid)] = parseAddress(String(addr));
+  }
+  const next = node.reconfigure(nodes as number[], peers);
+  const deadline = Date.now() + 15_000;
+  while (node.status().configuration.configurationId < next.configurationId && node.status().mode !== 'retired' && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  const s = node.status();
+  const done = s.configuration.configurationId >= next.configurationId || s.mode === 'retired';
+  return send(res, done ? 200 : 202, { proposed: next, decided: done, configuration: s.configuration, mode: s.mode });
+}
+
 /**
  * createHttpApi serves the JSON API of one replica:
- * GET/PUT/DELETE /kv/<key>, POST /kv/<key>/cas, GET /status, POST /links/<pid>/{cut,heal} (test hook).
+ * GET/PUT/DELETE /kv/<key>, POST /kv/<key>/cas, GET /status, GET /log?from=&limit= (decided entries),
+ * POST /reconfigure, POST /links/<pid>/{cut,heal} (test hook).
  * Writes and reads sent to a follower are appended there and forwarded to the leader by the replica.
  */
 export function createHttpApi(node: KvNode): http.Server {
@@ -60,6 +83,10 @@ export function createHttpApi(node: KvNode): http.Server {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const handle = async (): Promise<void> => {
       if (url.pathname === '/status' && req.method === 'GET') return send(res, 200, node.status());
+      if (url.pathname === '/log' && req.method === 'GET') {
+        return send(res, 200, node.log(Number(url.searchParams.get('from') ?? 0), Number(url.searchParams.get('limit') ?? 10_000)));
+      }
+      if (url.pathname === '/reconfigure' && req.method === 'POST') return reconfigure(node, req, res);
       const link = /^\/links\/(\d+)\/(cut|heal)$/.exec(url.pathname);
       if (link && req.method === 'POST') {
         node.setLinkEnabled(Number(link[1]), link[2] === 'heal');
@@ -74,7 +101,7 @@ export function createHttpApi(node: KvNode): http.Server {
     };
     handle().catch((err: unknown) => {
       const message = err instanceof Error ? err.message : String(err);
-      if (!res.headersSent) send(res, /JSON|body/.test(message) ? 400 : 503, { error: message });
+      if (!res.headersSent) send(res, /JSON|body|host:port|nodes must/.test(message) ? 400 : 503, { error: message });
     });
   });
 }

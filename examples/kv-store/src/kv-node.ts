@@ -1,9 +1,17 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { NodeId } from '@omnipaxos/core';
-import { type Replica, type ReplicatedEntry, createReplica, isReplicatedEntry, payloadOf } from '@omnipaxos/actors';
-import { openSqliteStorage } from '@omnipaxos/storage-sqlite';
+import type { Ballot, NodeId } from '@omnipaxos/core';
+import {
+  type Replica,
+  type ReplicatedEntry,
+  createReplica,
+  isReplicatedEntry,
+  payloadOf,
+  validateMigrationMessage,
+} from '@omnipaxos/actors';
+import { type SqliteStorage, openSqliteStorage } from '@omnipaxos/storage-sqlite';
 import { type PeerAddress, TcpTransport, type TcpTlsOptions, type TransportStats } from '@omnipaxos/transport-tcp';
+import { withGroupCommit } from './group-commit.js';
 import { type KvCommand, type KvResult, isKvCommand } from './kv-command.js';
 import { KvState } from './kv-state.js';
 
@@ -21,17 +29,40 @@ export interface KvNodeOptions {
   tls?: TcpTlsOptions;
   /** Milliseconds per logical tick (default 10). */
   tickMs?: number;
+  /** The configuration `nodes` belong to (default 1). */
+  configurationId?: number;
+  /** This node joins `configurationId` by reconfiguration: it pulls the earlier log before it serves. */
+  joining?: boolean;
+  /** How many of the latest decided entries `log()` can return (default 100 000). */
+  retainLog?: number;
 }
 
 /** KvStatus is what the status endpoint shows. */
 export interface KvStatus {
   pid: NodeId;
   leader: NodeId | null;
+  /** The ballot this node promised (the leader's ballot once it follows one), from its storage. */
+  ballot: Ballot | null;
+  /** The configuration this node runs (its id and nodes). */
+  configuration: { configurationId: number; nodes: NodeId[] };
+  /** `running`, `joining` (pulling the earlier log), `retired` (removed by a reconfiguration) or `stopped`. */
+  mode: 'running' | 'joining' | 'retired' | 'stopped';
   /** Entries applied to the state machine (= the decided index of the application's log). */
   decidedIdx: number;
   keys: number;
+  /** Per peer: link state (`connected`, `connecting`, `down`, `cut`, …); details in `transport`. */
+  links: Record<number, string>;
   transport: TransportStats;
 }
+
+/** LogItem is one decided entry as `GET /log` shows it: its index, the proposing replica and the command. */
+export interface LogItem {
+  idx: number;
+  origin: NodeId;
+  entry: KvCommand;
+}
+
+type Store = SqliteStorage<ReplicatedEntry<KvCommand>>;
 
 /**
  * KvNode is one replica of the key-value store: SQLite storage, the TCP transport, the actors'
@@ -42,13 +73,18 @@ export class KvNode {
   private readonly state = new KvState();
   /** Results of this node's own commands, by log index, until their client takes them. */
   private readonly results = new Map<number, KvResult>();
+  private config: { configurationId: number; nodes: NodeId[] };
+  private mode: KvStatus['mode'];
 
   private constructor(
     readonly pid: NodeId,
     private readonly replica: Replica<KvCommand>,
     private readonly transport: TcpTransport<ReplicatedEntry<KvCommand>>,
-    private readonly closeStorage: () => void,
+    private readonly storages: Map<number, Store>,
+    o: KvNodeOptions,
   ) {
+    this.config = { configurationId: o.configurationId ?? 1, nodes: [...o.nodes] };
+    this.mode = o.joining === true ? 'joining' : 'running';
     replica.onDecided(0, (item) => {
       const result = this.state.apply(item.entry);
       if (item.origin === pid) this.results.set(item.idx, result);
@@ -56,24 +92,59 @@ export class KvNode {
         for (const idx of this.results.keys()) if (idx < item.idx - 50_000) this.results.delete(idx);
       }
     });
+    replica.actor.on('omnipaxos.reconfigured', (e) => {
+      this.config = { configurationId: e.config.configurationId, nodes: [...e.config.nodes] };
+      this.mode = e.config.nodes.includes(pid) ? 'running' : 'retired';
+      transport.setConfigurationId(e.config.configurationId);
+    });
+    replica.actor.subscribe({ complete: () => (this.mode = this.mode === 'stopped' ? 'stopped' : 'retired'), error: () => undefined });
   }
 
   /** start opens the storage, starts the transport and the replica. */
   static async start(o: KvNodeOptions): Promise<KvNode> {
     const clusterId = o.clusterId ?? 'kv-store';
     mkdirSync(o.dataDir, { recursive: true });
-    const storage = openSqliteStorage<ReplicatedEntry<KvCommand>>({ path: join(o.dataDir, `replica-${o.pid}.sqlite`), clusterId, pid: o.pid });
+    const first = o.configurationId ?? 1;
+    const storages = new Map<number, Store>();
+    const storageFor = (configurationId: number): Store => {
+      let s = storages.get(configurationId);
+      if (s === undefined) {
+        const file = configurationId === 1 ? `replica-${o.pid}.sqlite` : `replica-${o.pid}-config-${configurationId}.sqlite`;
+        s = withGroupCommit(openSqliteStorage<ReplicatedEntry<KvCommand>>({ path: join(o.dataDir, file), clusterId, pid: o.pid }));
+        storages.set(configurationId, s);
+      }
+      return s;
+    };
+    const storage = storageFor(first);
     const transport = new TcpTransport<ReplicatedEntry<KvCommand>>({
       pid: o.pid,
       clusterId,
+      configurationId: first,
       listen: o.listen,
       peers: o.peers,
       validate: (m) => m.kind !== 'SequencePaxos' || entriesOf(m.msg).every((e) => isReplicatedEntry(e) && isKvCommand(payloadOf(e))),
+      // Reconfiguration handover messages (ReconfigInit, segments) cross processes too.
+      extraKinds: { Migration: validateMigrationMessage },
       ...(o.tls ? { tls: o.tls } : {}),
     });
-    await transport.start();
-    const replica = createReplica<KvCommand>({ pid: o.pid, nodes: o.nodes, storage, transport, tickMs: o.tickMs ?? 10 });
-    return new KvNode(o.pid, replica, transport, () => storage.close());
+    try {
+      await transport.start();
+    } catch (err) {
+      for (const s of storages.values()) s.close();
+      throw err;
+    }
+    const replica = createReplica<KvCommand>({
+      pid: o.pid,
+      nodes: o.nodes,
+      configurationId: first,
+      storage,
+      storageFor,
+      transport,
+      tickMs: o.tickMs ?? 10,
+      retainDecided: o.retainLog ?? 100_000,
+      ...(o.joining === true ? { joining: true } : {}),
+    });
+    return new KvNode(o.pid, replica, transport, storages, o);
   }
 
   /** execute appends `command` to the log and resolves with its index and result once decided and applied. */
@@ -86,27 +157,61 @@ export class KvNode {
     return { idx, result };
   }
 
-  /** status reports the leader, the applied index and the transport's links. */
+  /** status reports the leader, ballot, configuration, applied index and the transport's links. */
   status(): KvStatus {
+    const transport = this.transport.stats();
+    const links: Record<number, string> = {};
+    for (const p of transport.peers) links[p.pid] = p.state;
+    let ballot: Ballot | null = null;
+    try {
+      ballot = this.storages.get(this.config.configurationId)?.getPromise() ?? null;
+    } catch {
+      // storage closed (stopping)
+    }
     return {
       pid: this.pid,
       leader: this.replica.getLeader() ?? null,
+      ballot,
+      configuration: { configurationId: this.config.configurationId, nodes: [...this.config.nodes] },
+      mode: this.mode,
       decidedIdx: this.state.applied,
       keys: this.state.size,
-      transport: this.transport.stats(),
+      links,
+      transport,
     };
   }
 
-  /** transportHooks exposes the transport's link test hooks (cut/heal) for the status API. */
+  /** log returns up to `limit` decided entries from index `from` (only the latest `retainLog` are kept). */
+  log(from = 0, limit = 10_000): LogItem[] {
+    const decided = this.replica.getDecided();
+    const start = Math.max(0, from - (decided[0]?.idx ?? 0));
+    return decided.slice(start, start + limit).map((d) => ({ idx: d.idx, origin: d.origin, entry: d.entry }));
+  }
+
+  /**
+   * reconfigure proposes the next configuration `{ configurationId: current + 1, nodes }` (a stop sign),
+   * first telling the transport where new nodes listen (`peers`). New nodes must be started with
+   * `joining: true` and that configuration id. Resolves with the proposed configuration.
+   */
+  reconfigure(nodes: NodeId[], peers: Record<number, PeerAddress> = {}): { configurationId: number; nodes: NodeId[] } {
+    if (nodes.length === 0 || nodes.some((p) => !Number.isSafeInteger(p) || p <= 0)) throw new TypeError('nodes must be positive integers');
+    for (const [pid, address] of Object.entries(peers)) if (Number(pid) !== this.pid) this.transport.setPeerAddress(Number(pid), address);
+    const next = { configurationId: this.config.configurationId + 1, nodes: [...nodes] };
+    this.replica.reconfigure(next);
+    return next;
+  }
+
+  /** setLinkEnabled cuts (false) or heals (true) this node's link to `peer`: a test hook. */
   setLinkEnabled(peer: NodeId, enabled: boolean): void {
     this.transport.setLinkEnabled(peer, enabled);
   }
 
   /** stop shuts the replica, the transport and the storage down. */
   async stop(): Promise<void> {
+    this.mode = 'stopped';
     await this.replica.stop();
     await this.transport.close();
-    this.closeStorage();
+    for (const s of this.storages.values()) s.close();
   }
 }
 

@@ -1,74 +1,145 @@
 /**
- * `pnpm start`: launches a 3-replica cluster on loopback as 3 processes (durable storage in ./data),
- * prints how to use it, runs a short workload with a progress bar and a summary, then keeps serving
- * until Ctrl-C. Flags: --nodes 3 --base-port 7101 --http-base-port 7201 --data ./data --ops 500 --exit
+ * `pnpm start`: launches a 3-replica cluster on loopback as 3 processes (durable storage in a fresh
+ * folder ./data/run-<time> per run, or `--data DIR`), prints how to use it, runs a short workload with a
+ * progress bar and a summary. Then it keeps serving until Ctrl-C if stdin is a terminal (or with
+ * `--serve`); otherwise (CI, pipes, `--exit`) it stops the cluster and exits: 0, or 1 if operations
+ * failed. It exits 1 with a message if the cluster cannot start (port in use, a replica failing).
+ * Flags: --nodes 3 --base-port 7101 --http-base-port 7201 --data DIR --ops 500 --seq-ops 100 --serve --exit
  */
-import { resolve } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
 import { flags } from './args.js';
 import { KvClient } from './client.js';
-import { type ReplicaProcess, spawnReplica } from './cluster-process.js';
-import { progressBar, runWorkload } from './workload.js';
+import { type ReplicaProcess, type ReplicaSpec, spawnReplica } from './cluster-process.js';
+import { firstBusyPort, stopReplicas } from './launch-support.js';
+import { progressBar, runWorkload, type WorkloadSummary } from './workload.js';
 
 const f = flags(process.argv.slice(2));
 const count = Number(f.get('nodes') ?? 3);
 const basePort = Number(f.get('base-port') ?? 7101);
 const httpBase = Number(f.get('http-base-port') ?? 7201);
-const dataDir = resolve(f.get('data') ?? 'data');
 const ops = Number(f.get('ops') ?? 500);
+const seqOps = Number(f.get('seq-ops') ?? 100);
+const serve = !f.has('exit') && (f.has('serve') || process.stdin.isTTY === true);
 const nodes = Array.from({ length: count }, (_, i) => i + 1);
 const replicationPorts: Record<number, number> = Object.fromEntries(nodes.map((p) => [p, basePort + p - 1]));
 
-const procs: ReplicaProcess[] = nodes.map((pid) => spawnReplica({ pid, nodes, replicationPorts, httpPort: httpBase + pid - 1, dataDir }));
-const stopAll = (): void => {
-  for (const p of procs) p.child.kill('SIGTERM');
-};
-process.on('SIGINT', () => {
-  stopAll();
-  process.exit(0);
-});
-
-console.log(`starting ${count} replicas (data in ${dataDir}) ...`);
-const urls = await Promise.all(procs.map((p) => p.ready)).catch((err: unknown) => {
-  console.error(String(err));
-  stopAll();
+function fail(message: string): never {
+  console.error(`kv-store: ${message}`);
   process.exit(1);
+}
+
+/** dataFolder picks the data folder: `--data DIR` (reused if it holds the same cluster) or a fresh run folder. */
+function dataFolder(): { dir: string; note: string } {
+  const marker = { clusterId: 'kv-store', nodes, replicationPorts };
+  const explicit = f.get('data');
+  if (explicit !== undefined) {
+    const dir = resolve(explicit);
+    const file = join(dir, 'cluster.json');
+    if (existsSync(file)) {
+      const saved = readFileSync(file, 'utf8');
+      if (saved !== JSON.stringify(marker)) {
+        fail(`${dir} holds another cluster (${saved.trim()}); pass another --data folder or delete it`);
+      }
+      mkdirSync(dir, { recursive: true });
+      return { dir, note: 'reused: the same cluster resumes from it' };
+    }
+    if (existsSync(dir) && readdirSync(dir).some((n) => n.endsWith('.sqlite'))) {
+      fail(`${dir} holds replica databases of an unknown cluster; pass another --data folder or delete it`);
+    }
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(file, JSON.stringify(marker));
+    return { dir, note: 'new; pass the same --data again to resume this cluster' };
+  }
+  const root = resolve('data');
+  mkdirSync(root, { recursive: true });
+  // Keep the last 3 runs' folders; older ones are removed.
+  const runs = readdirSync(root).filter((n) => n.startsWith('run-')).sort();
+  for (const old of runs.slice(0, Math.max(0, runs.length - 3))) rmSync(join(root, old), { recursive: true, force: true });
+  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+  const dir = join(root, `run-${stamp}-${process.pid}`);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'cluster.json'), JSON.stringify(marker));
+  return { dir, note: 'a fresh folder for this run (pass --data DIR to keep and resume a cluster)' };
+}
+
+function summaryLine(what: string, s: WorkloadSummary): string {
+  return `${what}: ${s.ops} operations (${s.errors} failed) in ${(s.elapsedMs / 1000).toFixed(2)} s, ` +
+    `${Math.round((s.ops / s.elapsedMs) * 1000)} ops/s, latency p50 ${s.p50Ms.toFixed(1)} ms, p99 ${s.p99Ms.toFixed(1)} ms`;
+}
+
+if (!Number.isInteger(count) || count < 1 || count > 9) fail('--nodes must be 1..9');
+const busy = await firstBusyPort([...Object.values(replicationPorts), ...nodes.map((p) => httpBase + p - 1)]);
+if (busy !== undefined) fail(`port ${busy} on 127.0.0.1 is in use (another kv-store running?); pick others with --base-port / --http-base-port`);
+const { dir: dataDir, note } = dataFolder();
+const specs: ReplicaSpec[] = nodes.map((pid) => ({ pid, nodes, replicationPorts, httpPort: httpBase + pid - 1, dataDir }));
+const procs: ReplicaProcess[] = specs.map((s) => spawnReplica(s));
+let stopping = false;
+const stopAll = async (code: number): Promise<never> => {
+  stopping = true;
+  await stopReplicas(procs);
+  process.exit(code);
+};
+process.on('SIGINT', () => void stopAll(0));
+process.on('SIGTERM', () => void stopAll(0));
+
+console.log(`starting ${count} replicas; data in ${relative(process.cwd(), dataDir) || '.'} (${note}) ...`);
+const urls = await Promise.all(procs.map((p) => p.ready)).catch(async (err: unknown) => {
+  console.error(`kv-store: the cluster did not start: ${err instanceof Error ? err.message : String(err)}`);
+  return stopAll(1);
 });
+for (const p of procs) {
+  void p.exited.then((code) => {
+    if (!stopping) console.error(`replica ${p.pid} exited (${code ?? 'signal'})`);
+  });
+}
 const clients = urls.map((u) => new KvClient(u));
 let leader: number | null = null;
 for (let i = 0; i < 600 && leader === null; i++) {
   leader = (await clients[0]?.status().catch(() => undefined))?.leader ?? null;
   if (leader === null) await new Promise((r) => setTimeout(r, 50));
 }
+if (leader === null) {
+  console.error('kv-store: no leader was elected within 30 s');
+  await stopAll(1);
+}
+const serverCmd = (s: ReplicaSpec) =>
+  `pnpm --filter @omnipaxos/example-kv-store server --pid ${s.pid} --nodes ${nodes.join(',')} --peers ${nodes.map((p) => `${p}=127.0.0.1:${replicationPorts[p]}`).join(',')} --http 127.0.0.1:${s.httpPort} --data ${relative(process.cwd(), dataDir)}`;
 console.log(`\ncluster up: ${nodes.map((p, i) => `replica ${p} at ${urls[i]} (pid ${procs[i]?.child.pid})`).join(', ')}; leader ${leader}`);
 console.log(`
 try it:
   curl -X PUT ${urls[1]}/kv/greeting -d '{"value":"hello"}'     # a write through a follower
   curl ${urls[2]}/kv/greeting                                   # a linearizable read (through the log)
   curl -X POST ${urls[0]}/kv/greeting/cas -d '{"expected":"hello","value":"hi"}'
-  curl ${urls[0]}/status                                        # leader, decided index, links
-  pnpm --filter @omnipaxos/example-kv-store kv get greeting
-  kill -9 <a replica's pid>   # the others keep serving; restart it with the same flags to catch up
+  curl ${urls[0]}/status                                        # leader, ballot, decided index, links
+  pnpm kv get greeting                                          # the CLI (put, get, delete, cas, status)
+  kill -9 ${procs[0]?.child.pid}   # the others keep serving; restart replica 1 to catch up with:
+  ${specs[0] ? serverCmd(specs[0]) : ''}
 `);
 
-let lastDraw = 0;
-const summary = await runWorkload(clients, ops, (done, errors) => {
-  const now = performance.now();
-  if (now - lastDraw < 50 && done < ops) return;
-  lastDraw = now;
-  const line = `workload ${progressBar(done, ops)}${errors > 0 ? ` (${errors} errors)` : ''}`;
-  if (process.stdout.isTTY) process.stdout.write(`\r${line}`);
-  else if (done === ops || done % 100 === 0) console.log(line);
-});
+const draw = (label: string, total: number) => {
+  let lastDraw = 0;
+  return (done: number, errors: number) => {
+    const now = performance.now();
+    if (now - lastDraw < 50 && done < total) return;
+    lastDraw = now;
+    const line = `${label} ${progressBar(done, total)}${errors > 0 ? ` (${errors} errors)` : ''}`;
+    if (process.stdout.isTTY) process.stdout.write(`\r${line}`);
+    else if (done === total) console.log(line);
+  };
+};
+const concurrent = await runWorkload(clients, ops, draw('concurrent (8 clients) ', ops), 8, 1);
+if (process.stdout.isTTY) process.stdout.write('\n');
+// Sequential after the concurrent run: the processes are warm (JIT), so this is the steady-state cost.
+const sequential = await runWorkload(clients, seqOps, draw('sequential (1 client)  ', seqOps), 1, 7);
 if (process.stdout.isTTY) process.stdout.write('\n');
 const statuses = await Promise.all(clients.map((c) => c.status().catch(() => undefined)));
-console.log(
-  `summary: ${summary.ops} operations (${summary.errors} failed) in ${(summary.elapsedMs / 1000).toFixed(2)} s, ` +
-    `${Math.round((summary.ops / summary.elapsedMs) * 1000)} ops/s, latency p50 ${summary.p50Ms.toFixed(1)} ms, p99 ${summary.p99Ms.toFixed(1)} ms`,
-);
+console.log(summaryLine('summary, 8 concurrent ', concurrent));
+console.log(summaryLine('summary, sequential   ', sequential));
 console.log(`decided index per replica: ${statuses.map((s, i) => `${nodes[i]}: ${s?.decidedIdx ?? 'down'}`).join(', ')}; leader ${statuses[0]?.leader ?? '?'}`);
-if (f.has('exit')) {
-  stopAll();
-  await Promise.all(procs.map((p) => p.exited));
-  process.exit(summary.errors === 0 ? 0 : 1);
+const failed = sequential.errors + concurrent.errors;
+if (!serve) {
+  console.log('not interactive (stdin is not a terminal): stopping the cluster; `pnpm start --serve` keeps it running');
+  await stopAll(failed === 0 ? 0 : 1);
 }
 console.log('serving; Ctrl-C stops the cluster');

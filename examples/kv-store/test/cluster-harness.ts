@@ -49,13 +49,17 @@ export class ProcessCluster {
   readonly urls = new Map<number, string>();
   readonly specs = new Map<number, ReplicaSpec>();
 
-  constructor(readonly nodes: number[]) {}
+  constructor(
+    readonly nodes: number[],
+    /** Extra node flags for every replica process. */
+    readonly nodeArgs: string[] = [],
+  ) {}
 
   /** startAll picks replication ports and starts every replica. */
   async startAll(): Promise<void> {
     const replicationPorts: Record<number, number> = {};
     for (const p of this.nodes) replicationPorts[p] = await replicationPort();
-    for (const pid of this.nodes) this.specs.set(pid, { pid, nodes: this.nodes, replicationPorts, httpPort: 0, dataDir: this.dataDir });
+    for (const pid of this.nodes) this.specs.set(pid, { pid, nodes: this.nodes, replicationPorts, httpPort: 0, dataDir: this.dataDir, nodeArgs: this.nodeArgs });
     await Promise.all(this.nodes.map((p) => this.start(p)));
   }
 
