@@ -1,7 +1,8 @@
 /**
  * The kv command line: `kv put <key> <value>`, `kv get <key>`, `kv delete <key>`,
- * `kv cas <key> <expected|-> <value|->`, `kv status`, `kv cut <peer>` / `kv heal <peer>` (test hook on
- * the chosen node). `--node http://host:port` picks the replica (default: the first of 7201..7203
+ * `kv cas <key> <expected|-> <value|->`, `kv status`, `kv log [from]`, `kv cut <peer>` / `kv heal <peer>`
+ * (test hook on the chosen node), `kv reconfigure --nodes 1,2,4 [--peers 4=host:port]` (a new pid's
+ * address defaults to 127.0.0.1:7100+pid, the launcher's layout). `--node http://host:port` picks the replica (default: the first of 7201..7203
  * that answers; `KV_NODES` lists others, comma-separated).
  */
 import { flags } from './args.js';
@@ -14,6 +15,25 @@ const [cmd, key, a, b] = positional;
 const candidates = f.get('node')?.split(',') ?? process.env.KV_NODES?.split(',') ?? ['http://127.0.0.1:7201', 'http://127.0.0.1:7202', 'http://127.0.0.1:7203'];
 const orNull = (x: string | undefined): string | null => (x === undefined || x === '-' ? null : x);
 
+/** reconfigure moves the cluster to `--nodes`; new replicas must run with `--joining --config-id <next>`. */
+async function reconfigure(client: KvClient): Promise<unknown> {
+  const nodes = (f.get('nodes') ?? '').split(',').filter((x) => x !== '').map(Number);
+  if (nodes.length === 0 || nodes.some((p) => !Number.isSafeInteger(p) || p <= 0)) throw new Error('usage: kv reconfigure --nodes 1,2,4 [--peers 4=host:port]');
+  const status = await client.status();
+  const peers: Record<number, string> = {};
+  for (const p of nodes) if (!status.configuration.nodes.includes(p)) peers[p] = `127.0.0.1:${7100 + p}`;
+  for (const part of f.get('peers')?.split(',') ?? []) {
+    const [p, addr] = part.split('=');
+    if (p !== undefined && addr !== undefined) peers[Number(p)] = addr;
+  }
+  const next = status.configuration.configurationId + 1;
+  console.error(`proposing configuration ${next} = {${nodes.join(',')}} through ${client.url}; start each new replica with:`);
+  for (const [p, addr] of Object.entries(peers)) {
+    console.error(`  pnpm --filter @omnipaxos/example-kv-store server --pid ${p} --nodes ${nodes.join(',')} --config-id ${next} --joining --peers <every replica's pid=host:port, ${p}=${addr} included> --http <host:port> --data <dir>`);
+  }
+  return client.reconfigure(nodes, peers);
+}
+
 async function run(client: KvClient): Promise<unknown> {
   switch (cmd) {
     case 'put': return client.put(key ?? '', a ?? '');
@@ -21,12 +41,14 @@ async function run(client: KvClient): Promise<unknown> {
     case 'delete': return client.delete(key ?? '');
     case 'cas': return client.cas(key ?? '', orNull(a), orNull(b));
     case 'status': return client.status();
+    case 'log': return client.log(Number(key ?? 0));
+    case 'reconfigure': return reconfigure(client);
     case 'cut': case 'heal': {
       const res = await fetch(`${client.url}/links/${key ?? ''}/${cmd}`, { method: 'POST' });
       return res.json();
     }
     default:
-      throw new Error('usage: kv put <key> <value> | get <key> | delete <key> | cas <key> <expected|-> <value|-> | status | cut <peer> | heal <peer> [--node url]');
+      throw new Error('usage: kv put <key> <value> | get <key> | delete <key> | cas <key> <expected|-> <value|-> | status | log [from] | cut <peer> | heal <peer> | reconfigure --nodes 1,2,4 [--peers 4=host:port] [--node url]');
   }
 }
 

@@ -12,10 +12,14 @@ const TSX_LOADER = new URL('../../../node_modules/tsx/dist/loader.mjs', import.m
 export interface ReplicaSpec {
   pid: NodeId;
   nodes: NodeId[];
-  /** pid → replication port on 127.0.0.1 */
+  /** pid → replication port on 127.0.0.1, for every peer this replica talks to (`nodes` and, in a reconfiguration, the others). */
   replicationPorts: Record<number, number>;
   httpPort: number;
   dataDir: string;
+  /** The configuration `nodes` form (default 1). */
+  configurationId?: number;
+  /** This replica joins `configurationId` by reconfiguration (`--joining`). */
+  joining?: boolean;
   /** Extra node flags for the replica process (e.g. `--cpu-prof`). */
   nodeArgs?: string[];
 }
@@ -31,9 +35,11 @@ export interface ReplicaProcess {
 
 /** spawnReplica starts `server.ts` in its own node process; `ready` resolves once it prints its ready line. */
 export function spawnReplica(spec: ReplicaSpec): ReplicaProcess {
-  const peers = spec.nodes.map((p) => `${p}=127.0.0.1:${spec.replicationPorts[p] ?? 0}`).join(',');
+  const peerPids = [...new Set([...spec.nodes, ...Object.keys(spec.replicationPorts).map(Number)])];
+  const peers = peerPids.map((p) => `${p}=127.0.0.1:${spec.replicationPorts[p] ?? 0}`).join(',');
   const args = [...(spec.nodeArgs ?? []), '--import', TSX_LOADER, SERVER, '--pid', String(spec.pid), '--nodes', spec.nodes.join(','), '--peers', peers,
-    '--http', `127.0.0.1:${spec.httpPort}`, '--data', spec.dataDir];
+    '--http', `127.0.0.1:${spec.httpPort}`, '--data', spec.dataDir,
+    ...(spec.configurationId !== undefined ? ['--config-id', String(spec.configurationId)] : []), ...(spec.joining === true ? ['--joining'] : [])];
   const child = spawn(process.execPath, args, {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, TSX_TSCONFIG_PATH: TSCONFIG },

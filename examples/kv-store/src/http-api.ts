@@ -62,7 +62,7 @@ async function reconfigure(node: KvNode, req: http.IncomingMessage, res: http.Se
   if (typeof body.peers === 'object' && body.peers !== null) {
     for (const [pid, addr] of Object.entries(body.peers)) peers[Number(pid)] = parseAddress(String(addr));
   }
-  const next = node.reconfigure(nodes as number[], peers);
+  const next = await node.reconfigure(nodes as number[], peers);
   const deadline = Date.now() + 15_000;
   while (node.status().configuration.configurationId < next.configurationId && node.status().mode !== 'retired' && Date.now() < deadline) {
     await new Promise((r) => setTimeout(r, 20));

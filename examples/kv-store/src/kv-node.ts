@@ -11,6 +11,7 @@ import {
 } from '@omnipaxos/actors';
 import { type SqliteStorage, openSqliteStorage } from '@omnipaxos/storage-sqlite';
 import { type PeerAddress, TcpTransport, type TcpTlsOptions, type TransportStats } from '@omnipaxos/transport-tcp';
+import { parseAddress } from './args.js';
 import { withGroupCommit } from './group-commit.js';
 import { type KvCommand, type KvResult, isKvCommand } from './kv-command.js';
 import { KvState } from './kv-state.js';
@@ -62,6 +63,9 @@ export interface LogItem {
   entry: KvCommand;
 }
 
+/** PEER_KEY prefixes the keys that record a replica's replication address (`@peer/4` = `host:port`). */
+export const PEER_KEY = '@peer/';
+
 type Store = SqliteStorage<ReplicatedEntry<KvCommand>>;
 
 /**
@@ -87,6 +91,7 @@ export class KvNode {
     this.mode = o.joining === true ? 'joining' : 'running';
     replica.onDecided(0, (item) => {
       const result = this.state.apply(item.entry);
+      if (item.entry.op === 'put' && item.entry.key.startsWith(PEER_KEY)) this.learnPeer(item.entry.key, item.entry.value);
       if (item.origin === pid) this.results.set(item.idx, result);
       if (this.results.size > 100_000) {
         for (const idx of this.results.keys()) if (idx < item.idx - 50_000) this.results.delete(idx);
@@ -188,14 +193,25 @@ export class KvNode {
     return decided.slice(start, start + limit).map((d) => ({ idx: d.idx, origin: d.origin, entry: d.entry }));
   }
 
+  private learnPeer(key: string, value: string): void {
+    const peer = Number(key.slice(PEER_KEY.length));
+    if (!Number.isSafeInteger(peer) || peer <= 0 || peer === this.pid) return;
+    try {
+      this.transport.setPeerAddress(peer, parseAddress(value));
+    } catch {
+      // not an address: an ordinary key after all
+    }
+  }
+
   /**
-   * reconfigure proposes the next configuration `{ configurationId: current + 1, nodes }` (a stop sign),
-   * first telling the transport where new nodes listen (`peers`). New nodes must be started with
+   * reconfigure proposes the next configuration `{ configurationId: current + 1, nodes }` (a stop sign).
+   * First the new nodes' addresses (`peers`) go through the log as `@peer/<pid>` keys, so every
+   * replica's transport learns them, in log order, before the stop sign. New nodes must be started with
    * `joining: true` and that configuration id. Resolves with the proposed configuration.
    */
-  reconfigure(nodes: NodeId[], peers: Record<number, PeerAddress> = {}): { configurationId: number; nodes: NodeId[] } {
+  async reconfigure(nodes: NodeId[], peers: Record<number, PeerAddress> = {}): Promise<{ configurationId: number; nodes: NodeId[] }> {
     if (nodes.length === 0 || nodes.some((p) => !Number.isSafeInteger(p) || p <= 0)) throw new TypeError('nodes must be positive integers');
-    for (const [pid, address] of Object.entries(peers)) if (Number(pid) !== this.pid) this.transport.setPeerAddress(Number(pid), address);
+    for (const [pid, a] of Object.entries(peers)) await this.execute({ op: 'put', key: `${PEER_KEY}${pid}`, value: `${a.host}:${a.port}` });
     const next = { configurationId: this.config.configurationId + 1, nodes: [...nodes] };
     this.replica.reconfigure(next);
     return next;

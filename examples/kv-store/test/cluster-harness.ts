@@ -63,6 +63,18 @@ export class ProcessCluster {
     await Promise.all(this.nodes.map((p) => this.start(p)));
   }
 
+  /**
+   * addJoining starts a new replica `pid` that joins configuration `configurationId` (with `nodes`) by
+   * reconfiguration; it knows every replica's address. Returns its replication port.
+   */
+  async addJoining(pid: number, nodes: number[], configurationId: number): Promise<number> {
+    const replicationPorts: Record<number, number> = { ...(this.specs.values().next().value?.replicationPorts ?? {}) };
+    replicationPorts[pid] = await replicationPort();
+    this.specs.set(pid, { pid, nodes, replicationPorts, httpPort: 0, dataDir: this.dataDir, nodeArgs: this.nodeArgs, configurationId, joining: true });
+    await this.start(pid);
+    return replicationPorts[pid] ?? 0;
+  }
+
   /** start (re)starts replica `pid` from its data folder. */
   async start(pid: number): Promise<void> {
     const spec = this.specs.get(pid);
