@@ -17,7 +17,8 @@ interface Stream {
  * DedupFilter recognises re-proposed copies in the decided stream without hashing request ids. Each
  * proposer session (origin, session) numbers its proposals 0, 1, 2, …; the filter keeps per session a
  * high-water mark `next` (every seq below it was seen) plus the small set of seqs seen above it, so an
- * in-order entry costs two comparisons. Each entry also carries `low`, the proposer's lowest undecided
+ * in-order entry costs two comparisons. An entry may also carry `low` (the first of each batch a
+ * proposer hands to Paxos does), the proposer's lowest undecided
  * seq: everything below it was decided before, which closes gaps left by entries decided in an earlier
  * configuration.
  *
@@ -58,7 +59,8 @@ export class DedupFilter {
 
   /**
    * isDuplicate returns true if (origin, session, seq) was seen; otherwise it records it and returns
-   * false. `low` is the proposer's lowest undecided seq when it proposed this copy.
+   * false. `low` is the proposer's lowest undecided seq when it proposed this copy (0 when the entry
+   * carries none: it then says nothing).
    */
   isDuplicate(origin: NodeId, session: number, seq: number, low: number): boolean {
     this.count += 1;
