@@ -20,6 +20,8 @@ export interface ReplicaSpec {
   configurationId?: number;
   /** This replica joins `configurationId` by reconfiguration (`--joining`). */
   joining?: boolean;
+  /** Files of the cluster CA, this replica's certificate and key: mutual TLS between replicas. */
+  tls?: { ca: string; cert: string; key: string };
   /** Extra node flags for the replica process (e.g. `--cpu-prof`). */
   nodeArgs?: string[];
 }
@@ -39,7 +41,8 @@ export function spawnReplica(spec: ReplicaSpec): ReplicaProcess {
   const peers = peerPids.map((p) => `${p}=127.0.0.1:${spec.replicationPorts[p] ?? 0}`).join(',');
   const args = [...(spec.nodeArgs ?? []), '--import', TSX_LOADER, SERVER, '--pid', String(spec.pid), '--nodes', spec.nodes.join(','), '--peers', peers,
     '--http', `127.0.0.1:${spec.httpPort}`, '--data', spec.dataDir,
-    ...(spec.configurationId !== undefined ? ['--config-id', String(spec.configurationId)] : []), ...(spec.joining === true ? ['--joining'] : [])];
+    ...(spec.configurationId !== undefined ? ['--config-id', String(spec.configurationId)] : []), ...(spec.joining === true ? ['--joining'] : []),
+    ...(spec.tls ? ['--tls-ca', spec.tls.ca, '--tls-cert', spec.tls.cert, '--tls-key', spec.tls.key] : [])];
   const child = spawn(process.execPath, args, {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, TSX_TSCONFIG_PATH: TSCONFIG },

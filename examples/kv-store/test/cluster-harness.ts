@@ -48,6 +48,8 @@ export class ProcessCluster {
   readonly procs = new Map<number, ReplicaProcess>();
   readonly urls = new Map<number, string>();
   readonly specs = new Map<number, ReplicaSpec>();
+  /** TLS files per pid (set before `startAll`): replicas then talk mutual TLS. */
+  readonly tls = new Map<number, { ca: string; cert: string; key: string }>();
 
   constructor(
     readonly nodes: number[],
@@ -59,7 +61,10 @@ export class ProcessCluster {
   async startAll(): Promise<void> {
     const replicationPorts: Record<number, number> = {};
     for (const p of this.nodes) replicationPorts[p] = await replicationPort();
-    for (const pid of this.nodes) this.specs.set(pid, { pid, nodes: this.nodes, replicationPorts, httpPort: 0, dataDir: this.dataDir, nodeArgs: this.nodeArgs });
+    for (const pid of this.nodes) {
+      const tls = this.tls.get(pid);
+      this.specs.set(pid, { pid, nodes: this.nodes, replicationPorts, httpPort: 0, dataDir: this.dataDir, nodeArgs: this.nodeArgs, ...(tls ? { tls } : {}) });
+    }
     await Promise.all(this.nodes.map((p) => this.start(p)));
   }
 
