@@ -106,6 +106,26 @@ describe('reconnect and resync (omission faults)', () => {
     expect(c.replica(f).read(0)).toMatchObject({ kind: 'StopSign', decided: true });
   });
 
+  it('a follower that lost the last Decide while the cluster is idle learns it from the next resend', () => {
+    const { c, leader } = startCluster(3, 69);
+    const f = followers(c, leader)[0] as number;
+    c.dropIf = (m) => m.to === f && isPaxos(m, 'Decide');
+    decideAll(c, ['idle'], leader, [leader]);
+    expect(c.replica(f).getDecidedIdx()).toBe(0);
+    c.dropIf = undefined;
+    c.runUntil(() => c.replica(f).getDecidedIdx() === 1, 4 * ELECTION + 1, 'decided index reaches the idle follower');
+  });
+
+  it('a follower that lost accepts while idle sees the gap at the next resend and is synced', () => {
+    const { c, leader } = startCluster(3, 70);
+    const f = followers(c, leader)[0] as number;
+    c.dropIf = (m) => m.to === f && (isPaxos(m, 'AcceptDecide') || isPaxos(m, 'Decide'));
+    decideAll(c, values('lost', 3), leader, [leader]);
+    c.dropIf = undefined;
+    c.runUntil(() => c.decidedValues(f).length === 3, 8 * ELECTION, 'idle follower synced');
+    expect(c.decidedValues(f)).toEqual(values('lost', 3));
+  });
+
   it('reconnected(pid) makes a follower resync with its leader', () => {
     const { c, leader } = startCluster(3, 68);
     const f = followers(c, leader)[0] as number;

@@ -114,7 +114,9 @@ export class BallotLeaderElection {
       // (The Rust original applies this after the takeover check; doing it first avoids a needless
       // election, and lost in-flight proposals, right after a restart.)
       this.leader = copyBallot(paxos.promise);
-      if (paxos.promise.pid === this.pid) this.currentBallot = copyBallot(paxos.promise);
+      // Our own ballot only while Sequence Paxos really leads with it: a server that crashed while
+      // leading recovers with its old ballot as promise and must not advertise it as current.
+      if (paxos.promise.pid === this.pid && paxos.role === 'Leader') this.currentBallot = copyBallot(paxos.promise);
       this.happy = true;
     } else {
       this.updateHappiness(paxos);

@@ -64,12 +64,6 @@ export class LeaderState<T, S> {
     return { session: s.session, counter: s.counter };
   }
 
-  /** currentSeqNum returns the sequence number of the last accept message sent to `pid`. */
-  currentSeqNum(pid: NodeId): SequenceNumber {
-    const s = this.seqNum(pid);
-    return { session: s.session, counter: s.counter };
-  }
-
   private seqNum(pid: NodeId): SequenceNumber {
     let s = this.seqNums.get(pid);
     if (!s) {

@@ -89,12 +89,15 @@ export function acceptStopSignLeader<T, S>(sp: SequencePaxos<T, S>, ss: StopSign
   if (batch.length > 0) writeAndSendAccepts(sp, batch);
   const acceptedIdx = sp.st.setStopSign(ss);
   sp.leaderState.setAcceptedIdx(sp.pid, acceptedIdx);
-  for (const to of sp.leaderState.getPromisedFollowers()) sendAcceptStopSign(sp, to, ss, false);
+  for (const to of sp.leaderState.getPromisedFollowers()) sendAcceptStopSign(sp, to, ss);
 }
 
 /** createLogSync builds what a log that agrees with ours up to `commonPrefixIdx` is missing. */
 export function createLogSync<T, S>(sp: SequencePaxos<T, S>, commonPrefixIdx: number, otherDecidedIdx: number): LogSync<T, S> {
   const st = sp.st;
+  // Accepted indices count the stop sign's slot, but a sync is positioned among entries: a common
+  // prefix never reaches past our last entry (the stop sign travels on its own, below).
+  commonPrefixIdx = Math.min(commonPrefixIdx, st.acceptedIdx - (st.stopSign ? 1 : 0));
   const sync: LogSync<T, S> = { suffix: [], syncIdx: commonPrefixIdx };
   if (st.usesSnapshots && st.decidedIdx > commonPrefixIdx) {
     const { snapshot, idx } = st.createDiffSnapshot(otherDecidedIdx);
@@ -165,16 +168,14 @@ function queuedAcceptDecide<T, S>(sp: SequencePaxos<T, S>, to: NodeId): Msg<T, S
   return undefined;
 }
 
-function sendAcceptStopSign<T, S>(sp: SequencePaxos<T, S>, to: NodeId, ss: StopSign, resend: boolean): void {
+function sendAcceptStopSign<T, S>(sp: SequencePaxos<T, S>, to: NodeId, ss: StopSign): void {
   const ls = sp.leaderState;
-  const seqNum = resend ? ls.currentSeqNum(to) : ls.nextSeqNum(to);
-  sp.send(to, { type: 'AcceptStopSign', n: copyBallot(ls.nLeader), seqNum, stopSign: ss });
+  sp.send(to, { type: 'AcceptStopSign', n: copyBallot(ls.nLeader), seqNum: ls.nextSeqNum(to), stopSign: ss });
 }
 
-function sendDecide<T, S>(sp: SequencePaxos<T, S>, to: NodeId, decidedIdx: number, resend: boolean): void {
+function sendDecide<T, S>(sp: SequencePaxos<T, S>, to: NodeId, decidedIdx: number): void {
   const ls = sp.leaderState;
-  const seqNum = resend ? ls.currentSeqNum(to) : ls.nextSeqNum(to);
-  sp.send(to, { type: 'Decide', n: copyBallot(ls.nLeader), seqNum, decidedIdx });
+  sp.send(to, { type: 'Decide', n: copyBallot(ls.nLeader), seqNum: ls.nextSeqNum(to), decidedIdx });
 }
 
 function handleMajorityPromises<T, S>(sp: SequencePaxos<T, S>): void {
@@ -235,7 +236,7 @@ function decide<T, S>(sp: SequencePaxos<T, S>, decidedIdx: number): void {
   for (const to of sp.leaderState.getPromisedFollowers()) {
     const queued = queuedAcceptDecide(sp, to);
     if (queued) queued.decidedIdx = decidedIdx;
-    else sendDecide(sp, to, decidedIdx, false);
+    else sendDecide(sp, to, decidedIdx);
   }
 }
 
@@ -249,14 +250,21 @@ export function handleNotAccepted<T, S>(sp: SequencePaxos<T, S>, from: NodeId, n
   if (n.pid === from && (!sp.rejectedBy || compareBallots(n, sp.rejectedBy) > 0)) sp.rejectedBy = copyBallot(n);
 }
 
-/** resendMessagesLeader resends Prepare to peers that have not promised, and the stop sign's accept or decide. */
+/**
+ * resendMessagesLeader runs every resend timeout: it sends Prepare to peers that have not promised,
+ * and to every promised follower either the stop sign (until it accepted it) or a Decide with the
+ * decided index. These carry fresh sequence numbers, so a follower that lost an earlier accept sees
+ * a gap and asks to be synced — even when no new entry arrives to reveal the gap (the Rust original
+ * resends only stop-sign messages, with the last sequence number, which a follower that lost an
+ * earlier message can take as in order and then never learn what it missed).
+ */
 export function resendMessagesLeader<T, S>(sp: SequencePaxos<T, S>): void {
-  if (sp.phase === 'Accept' && sp.st.stopSign) {
+  if (sp.phase === 'Accept') {
     const ss = sp.st.stopSign;
-    const decided = sp.st.stopSignIsDecided();
+    const ssDecided = sp.st.stopSignIsDecided();
     for (const to of sp.leaderState.getPromisedFollowers()) {
-      if (decided) sendDecide(sp, to, sp.st.decidedIdx, true);
-      else if (sp.leaderState.acceptedIdx.get(to) !== sp.st.acceptedIdx) sendAcceptStopSign(sp, to, ss, true);
+      if (ss && !ssDecided && sp.leaderState.acceptedIdx.get(to) !== sp.st.acceptedIdx) sendAcceptStopSign(sp, to, ss);
+      else if (!queuedAcceptDecide(sp, to)) sendDecide(sp, to, sp.st.decidedIdx);
     }
   }
   if (sp.preparesJustSent) {
