@@ -27,8 +27,8 @@ describe('appendMany', () => {
     const single = c.replica(follower).append('single');
     const [many, one] = await drive(c, Promise.all([Promise.all(results), single]), 5000);
     for (const a of nodes) for (const b of nodes) if (a !== b) c.router.setDropProbability(a, b, 0);
-    // A follower whose last Decide was dropped learns the decided index with the next entry (the core
-    // does not resend Decide while idle), so one more append after healing brings every replica level.
+    // One more append after healing, once a leader is known again (drops may have moved leadership).
+    await c.until(() => c.leader() !== undefined, 500, 'a leader after healing');
     await drive(c, c.replica(c.leader() as number).append('after'), 500);
     await c.until(() => [...c.replicas.values()].every((r) => r.getDecided().length === 10), 2000, 'all delivered');
     await c.advance(50);
