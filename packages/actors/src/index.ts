@@ -1,6 +1,6 @@
 export type { Transport, TransportEndpoint } from './transport.js';
 export { Router, type RouterOptions, type LinkFault, type TickClock } from './router.js';
-export { Prng } from './prng.js';
+export { Prng } from '@omnipaxos/core';
 export { ReplicaError, type ReplicaErrorCode, SupervisionError } from './errors.js';
 export type { DecidedItem, ReplicaStorage, ReplicatedEntry } from './replicated-entry.js';
 export { isReplicatedEntry, lowOf, originOf, payloadOf, seqOf, sessionOf } from './replicated-entry.js';

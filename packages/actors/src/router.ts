@@ -1,7 +1,7 @@
 import type { NodeId } from '@omnipaxos/core';
 import { LinkBandwidth } from './link-bandwidth.js';
 import type { WireMessage } from './migration-messages.js';
-import { Prng } from './prng.js';
+import { Prng } from '@omnipaxos/core';
 import type { Transport, TransportEndpoint } from './transport.js';
 
 /** TickClock is the part of a clock the router needs: xstate's SimulatedClock or the real timers. */

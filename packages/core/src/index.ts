@@ -42,3 +42,4 @@ export { ComposedStorage, type PaxosState, type Sequence } from './storage/compo
 export { MemoryStorage } from './storage/memory-storage.js';
 export { Storage, type StorageOp } from './storage/storage.js';
 export { describeInvalidMessage, validateMessage } from './validate-message.js';
+export { Prng } from './prng.js';

@@ -6,6 +6,7 @@ import {
   type Message,
   type NodeId,
   OmniPaxos,
+  Prng,
   ProposeError,
   type ServerConfig,
   StorageError,
@@ -15,7 +16,6 @@ import { describeLog, describeMessage, describeState } from './describe.js';
 import { FaultyStorage } from './faulty-storage.js';
 import { InvariantChecker, InvariantViolation } from './invariants.js';
 import { LinkMatrix } from './link-matrix.js';
-import { Prng } from './prng.js';
 
 interface InFlight<T, S> {
   deliverAt: number;

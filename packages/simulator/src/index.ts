@@ -4,7 +4,7 @@ export { describeBallot, describeLog, describeLogEntry, describeMessage, describ
 export { FaultyStorage } from './faulty-storage.js';
 export { InvariantChecker, type InvariantCheckerOptions, InvariantViolation } from './invariants.js';
 export { LinkMatrix, type LinkFaults, NO_FAULTS } from './link-matrix.js';
-export { Prng } from './prng.js';
+export { Prng } from '@omnipaxos/core';
 export {
   applyChained,
   applyConstrainedElection,

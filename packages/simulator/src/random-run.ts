@@ -1,6 +1,6 @@
 import type { NodeId } from '@omnipaxos/core';
 import { Cluster } from './cluster.js';
-import type { Prng } from './prng.js';
+import type { Prng } from '@omnipaxos/core';
 
 /** RandomRunOptions shape one randomized fault run. */
 export interface RandomRunOptions {

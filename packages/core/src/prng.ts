@@ -1,5 +1,6 @@
 /**
- * Prng is a small seeded pseudo-random generator (mulberry32): the same seed gives the same
+ * Prng is a small seeded pseudo-random generator (mulberry32) for simulations, tests and jitter in
+ * drivers; the replica itself never draws random numbers. The same seed gives the same
  * sequence on every machine, so a failing simulation replays exactly from its seed.
  */
 export class Prng {
