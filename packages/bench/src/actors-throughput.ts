@@ -15,7 +15,8 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { MemoryStorage, type Message, OmniPaxos } from '@omnipaxos/core';
-import { type ReplicaClock, type ReplicatedEntry, Router, createReplica } from '@omnipaxos/actors';
+import { type ReplicatedEntry, Router, createReplica } from '@omnipaxos/actors';
+import { SimClock } from './sim-clock.js';
 
 type Copy = 'structuredClone' | 'none';
 /** How the bench's client proposes a window: one `append` promise per entry, or one `appendMany`. */
@@ -27,28 +28,6 @@ const TICK_MS = 10;
 const ENTRIES = Number(process.env.BENCH_ENTRIES ?? 100_000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 
-/** SimClock is a simulated xstate clock (like xstate's SimulatedClock): time moves only on `increment`. */
-class SimClock implements ReplicaClock {
-  private now = 0;
-  private nextId = 1;
-  private readonly timers = new Map<number, { at: number; fn: () => void }>();
-  setTimeout(fn: () => void, ms: number): number {
-    const id = this.nextId++;
-    this.timers.set(id, { at: this.now + ms, fn });
-    return id;
-  }
-  clearTimeout(id: unknown): void {
-    this.timers.delete(id as number);
-  }
-  increment(ms: number): void {
-    this.now += ms;
-    const due = [...this.timers].filter(([, t]) => t.at <= this.now).sort((a, b) => a[1].at - b[1].at || a[0] - b[0]);
-    for (const [id, t] of due) {
-      this.timers.delete(id);
-      t.fn();
-    }
-  }
-}
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;

@@ -16,7 +16,8 @@
  * The last line is one JSON object: {"speedup2": R, "speedup4": R} (1-server ticks over k-server ticks).
  */
 import { MemoryStorage, type NodeId } from '@omnipaxos/core';
-import { type CatchUpEvent, type ReplicaClock, type ReplicatedEntry, Router, createReplica } from '@omnipaxos/actors';
+import { type CatchUpEvent, type ReplicatedEntry, Router, createReplica } from '@omnipaxos/actors';
+import { SimClock } from './sim-clock.js';
 
 const ENTRIES = Number(process.env.BENCH_ENTRIES ?? 1_000_000);
 const BANDWIDTH = Number(process.env.BENCH_BANDWIDTH ?? 250_000);
@@ -28,28 +29,6 @@ const MIGRATION = { chunkSize: 2500, window: 4, timeoutTicks: 60, retryTicks: 20
 
 type Entry = ReplicatedEntry<number>;
 
-/** SimClock is a simulated xstate clock: time moves only on `increment`. */
-class SimClock implements ReplicaClock {
-  private now = 0;
-  private nextId = 1;
-  private readonly timers = new Map<number, { at: number; fn: () => void }>();
-  setTimeout(fn: () => void, ms: number): number {
-    const id = this.nextId++;
-    this.timers.set(id, { at: this.now + ms, fn });
-    return id;
-  }
-  clearTimeout(id: unknown): void {
-    this.timers.delete(id as number);
-  }
-  increment(ms: number): void {
-    this.now += ms;
-    const due = [...this.timers].filter(([, t]) => t.at <= this.now).sort((a, b) => a[1].at - b[1].at || a[0] - b[0]);
-    for (const [id, t] of due) {
-      this.timers.delete(id);
-      t.fn();
-    }
-  }
-}
 
 function buildLog(n: number): Entry[] {
   const out: Entry[] = new Array(n);
