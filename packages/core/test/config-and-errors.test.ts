@@ -75,6 +75,18 @@ describe('proposal errors', () => {
   });
 });
 
+describe('a full proposal buffer', () => {
+  it('drops proposals forwarded by a peer instead of throwing from handleIncoming', () => {
+    const r = new OmniPaxos<string>({ ...ok, serverConfig: { pid: 1, bufferSize: 1 } }, new MemoryStorage());
+    r.tryBecomeLeader(); // Prepare phase: proposals wait in the buffer
+    const forward = (entries: string[]) =>
+      r.handleIncoming({ kind: 'SequencePaxos', from: 2, to: 1, msg: { type: 'ProposalForward', entries } });
+    expect(() => forward(['a', 'b'])).not.toThrow();
+    expect(() => forward(['c'])).not.toThrow();
+    expect(() => r.append('local')).toThrow(expect.objectContaining({ code: 'BufferFull', entry: 'local' }));
+  });
+});
+
 describe('bad input is ignored', () => {
   it('ignores messages for another node, from strangers, of another configuration, or malformed', () => {
     const { c, leader } = startCluster(3, 141);

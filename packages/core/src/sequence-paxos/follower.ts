@@ -76,7 +76,7 @@ export function handleAcceptSync<T, S>(sp: SequencePaxos<T, S>, from: NodeId, ac
   if (!sp.st.stopSign && sp.bufferedProposals.length > 0) {
     const proposals = sp.bufferedProposals;
     sp.bufferedProposals = [];
-    sp.forwardProposals(proposals);
+    sp.forwardProposals(proposals, 'peer');
   }
   if (sp.bufferedStopSign && !sp.st.stopSign) {
     const ss = sp.bufferedStopSign;

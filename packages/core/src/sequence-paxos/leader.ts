@@ -59,8 +59,8 @@ export function handlePrepareReq<T, S>(sp: SequencePaxos<T, S>, from: NodeId, n:
 export function handleForwardedProposal<T, S>(sp: SequencePaxos<T, S>, entries: T[]): void {
   if (sp.st.stopSign || entries.length === 0) return;
   if (sp.role === 'Leader' && sp.phase === 'Accept') acceptEntriesLeader(sp, entries);
-  else if (sp.role === 'Leader' && sp.phase === 'Prepare') sp.bufferProposals(entries);
-  else sp.forwardProposals(entries);
+  else if (sp.role === 'Leader' && sp.phase === 'Prepare') sp.bufferProposals(entries, 'peer');
+  else sp.forwardProposals(entries, 'peer');
 }
 
 /** handleForwardedStopSign takes a stop sign a follower forwarded to us. */

@@ -199,19 +199,26 @@ export class SequencePaxos<T, S = never> {
     });
   }
 
-  /** @internal bufferProposals holds proposals until a leader takes them, within bufferSize. */
-  bufferProposals(entries: T[]): void {
-    if (this.bufferedProposals.length + entries.length > this.bufferSize) {
-      throw new ProposeError('BufferFull', entries.length === 1 ? entries[0] : undefined);
+  /**
+   * @internal bufferProposals holds proposals until a leader takes them, within bufferSize. A local
+   * `append` that does not fit throws BufferFull; proposals forwarded by a peer that do not fit are
+   * dropped (forwarding is best-effort, proposers re-propose), so a peer can never make us throw.
+   */
+  bufferProposals(entries: T[], origin: 'local' | 'peer' = 'local'): void {
+    const room = this.bufferSize - this.bufferedProposals.length;
+    if (entries.length > room) {
+      if (origin === 'local') throw new ProposeError('BufferFull', entries.length === 1 ? entries[0] : undefined);
+      this.logger?.warn('proposal buffer full: dropping forwarded proposals', { pid: this.pid, dropped: entries.length - Math.max(0, room) });
     }
-    for (const e of entries) this.bufferedProposals.push(e);
+    const take = Math.min(entries.length, Math.max(0, room));
+    for (let i = 0; i < take; i++) this.bufferedProposals.push(entries[i] as T);
   }
 
   /** @internal forwardProposals sends proposals to the leader, or buffers them if none is known. */
-  forwardProposals(entries: T[]): void {
+  forwardProposals(entries: T[], origin: 'local' | 'peer' = 'local'): void {
     const leaderPid = this.st.promise.pid;
     if (leaderPid > 0 && leaderPid !== this.pid) this.send(leaderPid, { type: 'ProposalForward', entries });
-    else this.bufferProposals(entries);
+    else this.bufferProposals(entries, origin);
   }
 
   /** @internal forwardStopSign sends a stop sign to the leader, or holds it if none is known. */
