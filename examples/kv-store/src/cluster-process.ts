@@ -45,7 +45,8 @@ export function spawnReplica(spec: ReplicaSpec): ReplicaProcess {
     ...(spec.tls ? ['--tls-ca', spec.tls.ca, '--tls-cert', spec.tls.cert, '--tls-key', spec.tls.key] : [])];
   const child = spawn(process.execPath, args, {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, TSX_TSCONFIG_PATH: TSCONFIG },
+    // The replica exits if this process dies without stopping it (a killed test run leaves no orphans).
+    env: { ...process.env, TSX_TSCONFIG_PATH: TSCONFIG, KV_EXIT_WITH_PARENT: '1' },
   });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   let stderr = '';

@@ -44,6 +44,13 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => void shutdown());
   process.on('SIGINT', () => void shutdown());
+  if (process.env.KV_EXIT_WITH_PARENT === '1') {
+    // Started by a launcher or a test harness: follow it down if it dies without stopping us.
+    const parent = process.ppid;
+    setInterval(() => {
+      if (process.ppid !== parent) void shutdown();
+    }, 500).unref();
+  }
 }
 
 main().catch((err: unknown) => {
