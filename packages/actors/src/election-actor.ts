@@ -1,21 +1,10 @@
-import { BallotLeaderElection, type ClusterConfig, type NodeId, type PaxosStatus, SERVER_DEFAULTS, type ServerConfig } from '@omnipaxos/core';
+import { BallotLeaderElection, type PaxosStatus, SERVER_DEFAULTS } from '@omnipaxos/core';
 import { driverLogic } from './actor-logic.js';
 import type { ElectionActorEvent } from './events.js';
-import type { ReportTarget } from './paxos-driver.js';
-import type { ReplicaStorage, ReplicatedEntry } from './replicated-entry.js';
-import type { Transport } from './transport.js';
+import type { ChildActorInput } from './paxos-driver.js';
 
 /** ElectionActorInput is what the supervisor hands a leader-election actor when it spawns one. */
-export interface ElectionActorInput<T> {
-  pid: NodeId;
-  config: ClusterConfig;
-  server: Omit<ServerConfig, 'pid'>;
-  /** Read once at start: a stored promise makes the election start from the recovered leader. */
-  storage: ReplicaStorage<T>;
-  transport: Transport<ReplicatedEntry<T>>;
-  parent: ReportTarget<T>;
-  incarnation: number;
-}
+export type ElectionActorInput<T> = ChildActorInput<T>;
 
 /**
  * ElectionDriver runs Ballot Leader Election on ticks: every electionTickTimeout ticks it ends a

@@ -22,7 +22,7 @@ export type {
   TickEvent,
 } from './events.js';
 export { paxosActorLogic } from './paxos-actor.js';
-export { PaxosDriver, type PaxosActorInput, type ReportTarget } from './paxos-driver.js';
+export { type ChildActorInput, PaxosDriver, type PaxosActorInput, type ReportTarget } from './paxos-driver.js';
 export { electionActorLogic, ElectionDriver, type ElectionActorInput } from './election-actor.js';
 export { driverLogic, type Driver, type DriverSnapshot } from './actor-logic.js';
 export { NodeLink, type ChildRef } from './node-link.js';

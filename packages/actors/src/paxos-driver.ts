@@ -18,15 +18,21 @@ export interface ReportTarget<T> {
   send(event: ChildReport<T>): void;
 }
 
-/** PaxosActorInput is what the supervisor hands a Paxos actor when it spawns one. */
-export interface PaxosActorInput<T> {
+/** ChildActorInput is what the supervisor hands each child (leader election or Paxos) it spawns. */
+export interface ChildActorInput<T> {
   pid: NodeId;
   config: ClusterConfig;
   server: Omit<ServerConfig, 'pid'>;
+  /** The configuration's storage (leader election reads the recovered promise from it once). */
   storage: ReplicaStorage<T>;
   transport: Transport<ReplicatedEntry<T>>;
   parent: ReportTarget<T>;
+  /** Which start of this child it is: reports from an older incarnation are ignored. */
   incarnation: number;
+}
+
+/** PaxosActorInput is what the supervisor hands a Paxos actor when it spawns one. */
+export interface PaxosActorInput<T> extends ChildActorInput<T> {
   /** Local index from which decided entries are still to be reported (what the supervisor has seen). */
   reportFrom: number;
 }
