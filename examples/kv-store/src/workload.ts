@@ -1,3 +1,4 @@
+import { Prng } from '@omnipaxos/core';
 import type { KvClient } from './client.js';
 
 /** WorkloadSummary is what a workload run reports. */
@@ -10,13 +11,8 @@ export interface WorkloadSummary {
 }
 
 function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const generator = new Prng(seed);
+  return () => generator.next();
 }
 
 /**

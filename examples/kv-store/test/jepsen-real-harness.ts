@@ -3,21 +3,17 @@
  * running replicas record invoke/ok/fail/info with HistoryRecorder, while a nemesis cuts links at the
  * transport (`/links/<peer>/cut|heal`), SIGKILLs replicas and restarts them from their data folder.
  */
+import { Prng } from '@omnipaxos/core';
 import { HistoryRecorder, type KvOperation, type KvResult } from '@omnipaxos/simulator';
 import type { ProcessCluster } from './cluster-harness.js';
 
 /** Outcome is how one HTTP operation ended, in Jepsen's terms. */
 export type Outcome = { type: 'ok'; result?: KvResult } | { type: 'fail' } | { type: 'info' };
 
-/** mulberry32 is a small seeded PRNG, so a run's choices are repeatable (timings are not). */
+/** mulberry32 returns a seeded random source (core's Prng), so a run's choices are repeatable (timings are not). */
 export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const generator = new Prng(seed);
+  return () => generator.next();
 }
 
 /** sleep waits `ms` milliseconds. */

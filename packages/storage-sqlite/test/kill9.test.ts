@@ -1,3 +1,4 @@
+import { Prng } from '@omnipaxos/core';
 import type { Dump } from './kill9-protocol.js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Kill9Cluster, sleep, waitFor } from './kill9-cluster.js';
@@ -10,16 +11,10 @@ const BOUND = Math.max(300_000, KILLS * 6_000);
 const dir = tempDir('kill9');
 afterAll(() => dir.remove());
 
-/** A small seeded PRNG (mulberry32): which replica dies is random but replayable from the seed. */
+/** A seeded random source (core's Prng): which replica dies is random but replayable from the seed. */
 function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const generator = new Prng(seed);
+  return () => generator.next();
 }
 
 /** describeSnapshot says how a snapshot differs from the acknowledged prefix it should hold. */

@@ -1,4 +1,4 @@
-import type { Logger, Message, NodeId } from '@omnipaxos/core';
+import { type Logger, type Message, type NodeId, Prng } from '@omnipaxos/core';
 import type { TransportEndpoint } from '@omnipaxos/actors';
 import { TcpTransport, type TcpTransportOptions } from '../src/index.js';
 
@@ -54,16 +54,10 @@ export class Inbox implements TransportEndpoint<Entry> {
   }
 }
 
-/** mulberry32 is a small seeded PRNG: tests never use Math.random. */
+/** mulberry32 returns a seeded random source (core's Prng, a mulberry32): tests never use Math.random. */
 export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const generator = new Prng(seed);
+  return () => generator.next();
 }
 
 /** CapturingLogger keeps warnings and errors so tests can wait for a logged reason. */

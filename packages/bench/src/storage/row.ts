@@ -13,3 +13,15 @@ export interface Row {
   /** anything that makes the row suspect (empty when fine). */
   note: string;
 }
+
+/** RowOptions say what one row runs (either variant). */
+export interface RowOptions {
+  dir: string;
+  nodes: number[];
+  inFlight: number;
+  payload: string;
+  warmupMs: number;
+  measureMs: number;
+  /** SQLite `synchronous` ('full' unless BENCH_SYNC=off asks for the CPU-bound ceiling). */
+  synchronous: 'full' | 'off';
+}

@@ -7,22 +7,11 @@ import { join } from 'node:path';
 import { OmniPaxos } from '@omnipaxos/core';
 import { SqliteStorage } from '@omnipaxos/storage-sqlite';
 import type { BenchEntry, BenchMessage } from './protocol.js';
-import type { Row } from './row.js';
+import type { Row, RowOptions } from './row.js';
 
-/** SingleThreadRowOptions say what one row runs. */
-export interface SingleThreadRowOptions {
-  dir: string;
-  nodes: number[];
-  inFlight: number;
-  payload: string;
-  warmupMs: number;
-  measureMs: number;
-  /** SQLite `synchronous` ('full' unless BENCH_SYNC=off asks for the CPU-bound ceiling). */
-  synchronous: 'full' | 'off';
-}
 
 /** runSingleThreadRow measures durable decided entries/s with the 3 replicas on one thread. */
-export function runSingleThreadRow(opts: SingleThreadRowOptions): Row {
+export function runSingleThreadRow(opts: RowOptions): Row {
   const { nodes, inFlight } = opts;
   const storages = new Map<number, SqliteStorage<BenchEntry>>();
   const replicas = new Map<number, OmniPaxos<BenchEntry>>();

@@ -6,7 +6,7 @@
 import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
 import { join } from 'node:path';
 import type { FromWorker, ReplicaWorkerData, ToWorker, WorkerStats } from './protocol.js';
-import type { Row } from './row.js';
+import type { Row, RowOptions } from './row.js';
 
 const WORKER_URL = new URL('./replica-worker.ts', import.meta.url);
 /**
@@ -24,17 +24,6 @@ const WORKER_BOOT = new URL(
  */
 const TICK_MS = 50;
 
-/** WorkerRowOptions say what one row runs. */
-export interface WorkerRowOptions {
-  dir: string;
-  nodes: number[];
-  inFlight: number;
-  payload: string;
-  warmupMs: number;
-  measureMs: number;
-  /** SQLite `synchronous` ('full' unless BENCH_SYNC=off asks for the CPU-bound ceiling). */
-  synchronous: 'full' | 'off';
-}
 
 /** Cluster is the main thread's handle on the 3 workers. */
 class Cluster {
@@ -42,7 +31,7 @@ class Cluster {
   private readonly waiters: ((m: FromWorker, pid: number) => boolean)[] = [];
   private failure: Error | undefined;
 
-  constructor(opts: WorkerRowOptions) {
+  constructor(opts: RowOptions) {
     const ports = new Map<number, Record<number, MessagePort>>(opts.nodes.map((p) => [p, {}]));
     for (const a of opts.nodes) {
       for (const b of opts.nodes) {
@@ -134,7 +123,7 @@ function sleep(ms: number): Promise<void> {
 }
 
 /** runWorkerRow measures durable decided entries/s with `inFlight` proposals kept in flight. */
-export async function runWorkerRow(opts: WorkerRowOptions): Promise<Row> {
+export async function runWorkerRow(opts: RowOptions): Promise<Row> {
   const cluster = new Cluster(opts);
   try {
     const leader = await cluster.waitFor((m) => (m.type === 'leader' ? m.pid : undefined), 60_000);
