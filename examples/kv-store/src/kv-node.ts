@@ -6,7 +6,7 @@ import {
   type ReplicatedEntry,
   createReplica,
   isReplicatedEntry,
-  payloadOf,
+  payloadsOf,
   validateMigrationMessage,
 } from '@omnipaxos/actors';
 import { type SqliteStorage, openSqliteStorage } from '@omnipaxos/storage-sqlite';
@@ -127,7 +127,7 @@ export class KvNode {
       configurationId: first,
       listen: o.listen,
       peers: o.peers,
-      validate: (m) => m.kind !== 'SequencePaxos' || entriesOf(m.msg).every((e) => isReplicatedEntry(e) && isKvCommand(payloadOf(e))),
+      validate: (m) => m.kind !== 'SequencePaxos' || entriesOf(m.msg).every((e) => isReplicatedEntry(e) && payloadsOf(e).every(isKvCommand)),
       // Reconfiguration handover messages (ReconfigInit, segments) cross processes too.
       extraKinds: { Migration: validateMigrationMessage },
       ...(o.tls ? { tls: o.tls } : {}),

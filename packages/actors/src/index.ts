@@ -3,7 +3,7 @@ export { Router, type RouterOptions, type LinkFault, type TickClock } from './ro
 export { Prng } from '@omnipaxos/core';
 export { ReplicaError, type ReplicaErrorCode, SupervisionError } from './errors.js';
 export type { DecidedItem, ReplicaStorage, ReplicatedEntry } from './replicated-entry.js';
-export { isReplicatedEntry, lowOf, originOf, payloadOf, seqOf, sessionOf } from './replicated-entry.js';
+export { countOf, isReplicatedEntry, lowOf, originOf, payloadsOf, seqOf, sessionOf } from './replicated-entry.js';
 export type {
   ChildErrorEvent,
   CatchUpEvent,

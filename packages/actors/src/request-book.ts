@@ -1,7 +1,10 @@
 import type { LogEntry, NodeId } from '@omnipaxos/core';
 import { DedupFilter } from './dedup-filter.js';
 import type { ClientRequest } from './events.js';
-import { type DecidedItem, type ReplicatedEntry, originOf, seqOf, sessionOf } from './replicated-entry.js';
+import { type DecidedItem, type ReplicatedEntry, countOf, originOf, seqOf, sessionOf } from './replicated-entry.js';
+
+/** DEFAULT_MAX_PACK is the default cap on application entries per log entry. */
+export const DEFAULT_MAX_PACK = 1024;
 
 interface Pending<T> {
   rid: string;
@@ -52,6 +55,8 @@ export class RequestBook<T> {
     dedupWindow: number,
     /** This supervisor instance's session id (default random). */
     readonly session: number = randomSession(),
+    /** Most application entries packed into one log entry (see ReplicatedEntry). */
+    readonly maxPack: number = DEFAULT_MAX_PACK,
   ) {
     this.filter = new DedupFilter(dedupWindow, dedupWindow);
   }
@@ -89,44 +94,37 @@ export class RequestBook<T> {
   }
 
   /**
-   * takeHeld marks every held proposal as sent at `now` and returns them tagged for the log (the first
-   * one carries the session's low mark).
+   * takeHeld marks every held proposal as sent at `now` and returns them packed for the log: runs of
+   * consecutive seqs, at most `maxPack` entries per log entry (the first one carries the session's low
+   * mark).
    */
   takeHeld(now: number): ReplicatedEntry<T>[] {
     if (this.held === 0) return [];
-    const out: ReplicatedEntry<T>[] = [];
-    const low = this.low();
+    const packer = new Packer<T>(this.pid, this.session, this.low(), this.maxPack);
     for (const p of this.pending.values()) {
       if (p.sentAt !== undefined) continue;
       p.sentAt = now;
-      out.push(this.tag(p, out.length === 0 ? low : -1));
+      packer.push(p);
     }
     this.held = 0;
-    return out;
+    return packer.finish();
   }
 
-  /** takeOverdue returns the proposals sent at least `timeout` ticks ago, marking them sent again. */
+  /** takeOverdue returns the proposals sent at least `timeout` ticks ago, packed, marking them sent again. */
   takeOverdue(now: number, timeout: number): ReplicatedEntry<T>[] {
-    const out: ReplicatedEntry<T>[] = [];
-    let low = -1;
+    let packer: Packer<T> | undefined;
     for (const p of this.pending.values()) {
       if (p.sentAt === undefined || now - p.sentAt < timeout) continue;
       p.sentAt = now;
-      if (out.length === 0) low = this.low();
-      out.push(this.tag(p, out.length === 0 ? low : -1));
+      (packer ??= new Packer<T>(this.pid, this.session, this.low(), this.maxPack)).push(p);
     }
-    return out;
+    return packer ? packer.finish() : [];
   }
 
   /** low is the lowest undecided seq of this session (`pending` is in seq order). */
   private low(): number {
     for (const p of this.pending.values()) return p.seq;
     return this.nextSeq;
-  }
-
-  /** tag builds the log entry of a proposal; `low` < 0 leaves the low mark out. */
-  private tag(p: Pending<T>, low: number): ReplicatedEntry<T> {
-    return low < 0 ? [p.entry, this.pid, this.session, p.seq] : [p.entry, this.pid, this.session, p.seq, low];
   }
 
   /**
@@ -140,8 +138,12 @@ export class RequestBook<T> {
     }
     for (const e of entries) {
       if (originOf(e) !== this.pid || sessionOf(e) !== this.session) continue;
-      const p = this.pending.get(seqOf(e));
-      if (p) this.unsend(p);
+      const start = seqOf(e);
+      const end = start + countOf(e);
+      for (let seq = start; seq < end; seq++) {
+        const p = this.pending.get(seq);
+        if (p) this.unsend(p);
+      }
     }
   }
 
@@ -161,9 +163,10 @@ export class RequestBook<T> {
   }
 
   /**
-   * applyDecided takes decided log entries in order and returns the ones to deliver, with their
-   * application index; duplicates are skipped and own proposals are settled (their items carry the
-   * rid). A decided stop sign ends the configuration: the duplicate filter starts afresh with the next
+   * applyDecided takes decided log entries in order and returns the application entries to deliver
+   * (each log entry unpacked into its entries, in order), with their application index; duplicates are
+   * skipped per seq (a batch re-proposed in other groupings still delivers each entry once) and own
+   * proposals are settled (their items carry the rid). A decided stop sign ends the configuration: the duplicate filter starts afresh with the next
    * configuration's log.
    */
   applyDecided(entries: readonly LogEntry<ReplicatedEntry<T>, never>[]): DecidedItem<T>[] {
@@ -175,24 +178,32 @@ export class RequestBook<T> {
         continue;
       }
       const r = e.entry;
+      const payloads = r[0];
       const origin = r[1];
-      const seq = r[3];
-      const own = origin === this.pid && r[2] === this.session;
-      if (filter.isDuplicate(origin, r[2], seq, r[4] ?? 0)) {
-        if (own) this.reissue(seq);
-        continue;
-      }
-      let rid: string | undefined;
-      if (own) {
-        const p = this.pending.get(seq);
-        if (p) {
-          if (p.sentAt === undefined) this.held -= 1;
-          this.pending.delete(seq);
-          this.rids.delete(p.rid);
-          rid = p.rid;
+      const session = r[2];
+      const seqStart = r[3];
+      const own = origin === this.pid && session === this.session;
+      let low = r[4] ?? 0;
+      for (let i = 0; i < payloads.length; i++) {
+        const seq = seqStart + i;
+        const dup = filter.isDuplicate(origin, session, seq, low);
+        low = 0;
+        if (dup) {
+          if (own) this.reissue(seq);
+          continue;
         }
+        let rid: string | undefined;
+        if (own) {
+          const p = this.pending.get(seq);
+          if (p) {
+            if (p.sentAt === undefined) this.held -= 1;
+            this.pending.delete(seq);
+            this.rids.delete(p.rid);
+            rid = p.rid;
+          }
+        }
+        out.push({ idx: this.nextIdx++, entry: payloads[i] as T, origin, rid });
       }
-      out.push({ idx: this.nextIdx++, entry: r[0], origin, rid });
     }
     return out;
   }
@@ -208,5 +219,42 @@ export class RequestBook<T> {
     p.seq = this.nextSeq++;
     this.unsend(p);
     this.pending.set(p.seq, p);
+  }
+}
+
+/**
+ * Packer groups proposals (in seq order as `pending` holds them) into log entries: a new log entry
+ * starts at a gap in the seqs (a reissued proposal) or when `maxPack` entries are packed. The first
+ * log entry carries the session's low mark.
+ */
+class Packer<T> {
+  private readonly out: ReplicatedEntry<T>[] = [];
+  private entries: T[] = [];
+  private start = -1;
+
+  constructor(
+    private readonly pid: NodeId,
+    private readonly session: number,
+    private readonly low: number,
+    private readonly maxPack: number,
+  ) {}
+
+  push(p: Pending<T>): void {
+    if (this.entries.length > 0 && (p.seq !== this.start + this.entries.length || this.entries.length >= this.maxPack)) this.close();
+    if (this.entries.length === 0) this.start = p.seq;
+    this.entries.push(p.entry);
+  }
+
+  finish(): ReplicatedEntry<T>[] {
+    if (this.entries.length > 0) this.close();
+    return this.out;
+  }
+
+  private close(): void {
+    const entries = this.entries;
+    this.entries = [];
+    this.out.push(
+      this.out.length === 0 ? [entries, this.pid, this.session, this.start, this.low] : [entries, this.pid, this.session, this.start],
+    );
   }
 }

@@ -43,6 +43,12 @@ export interface SupervisorInput<T> {
   /** How many decided entries the duplicate filter remembers (default 100 000). */
   dedupWindow?: number;
   /**
+   * Most appended entries packed into one log entry (default 1024): appends that reach the supervisor
+   * together (one `appendMany`, or the appends of one microtask) are proposed as one log entry with one
+   * de-duplication tag, up to this many; see ReplicatedEntry. 1 proposes every entry on its own.
+   */
+  maxPack?: number;
+  /**
    * This server joins configuration `configurationId` (with `nodes`) by reconfiguration: it first pulls
    * the previous configurations' logs from their servers (announced by ReconfigInit) and starts its
    * election + Paxos pair only when the whole prefix is there. Set it on every start of such a server

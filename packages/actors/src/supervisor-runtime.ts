@@ -74,7 +74,7 @@ export class SupervisorRuntime<T> {
     this.pid = input.pid;
     this.link = new NodeLink(input.pid, input.transport);
     this.policy = { ...DEFAULT_SUPERVISION, ...input.supervision };
-    this.book = new RequestBook<T>(input.pid, input.maxHeldProposals ?? 10_000, input.dedupWindow ?? 100_000);
+    this.book = new RequestBook<T>(input.pid, input.maxHeldProposals ?? 10_000, input.dedupWindow ?? 100_000, undefined, input.maxPack);
     this.reproposeTicks = input.reproposeTicks ?? 50;
     this.config = { configurationId: input.configurationId ?? 1, nodes: [...input.nodes] };
     if (input.flexibleQuorum) this.config.flexibleQuorum = { ...input.flexibleQuorum };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { RequestBook } from '../src/request-book.js';
-import { type ReplicatedEntry, isReplicatedEntry, lowOf, originOf, payloadOf, seqOf } from '../src/replicated-entry.js';
+import { type ReplicatedEntry, isReplicatedEntry, lowOf, originOf, payloadsOf, seqOf } from '../src/replicated-entry.js';
 import { drive, settle, startCluster } from './cluster-harness.js';
 
 describe('appendMany', () => {
@@ -84,44 +84,42 @@ describe('appendMany', () => {
 });
 
 describe('ReplicatedEntry', () => {
-  it('is a compact tuple; only the first entry of each batch handed to Paxos carries the low mark', () => {
-    const book = new RequestBook<string>(4, 100, 100, 77);
+  it('is a compact tuple packing a batch; only the first log entry of each hand-over carries the low mark', () => {
+    const book = new RequestBook<string>(4, 100, 100, 77, 2); // at most 2 application entries per log entry
     book.add(['a', 'b', 'c'].map((rid) => ({ rid, entry: rid.toUpperCase() })));
     const first = book.takeHeld(0);
     expect(first).toEqual([
-      ['A', 4, 77, 0, 0],
-      ['B', 4, 77, 1],
-      ['C', 4, 77, 2],
+      [['A', 'B'], 4, 77, 0, 0],
+      [['C'], 4, 77, 2],
     ]);
-    expect(first.map(payloadOf)).toEqual(['A', 'B', 'C']);
+    expect(first.map(payloadsOf)).toEqual([['A', 'B'], ['C']]);
     expect(first.map((e) => [originOf(e), seqOf(e), lowOf(e)])).toEqual([
       [4, 0, 0],
-      [4, 1, 0],
       [4, 2, 0],
     ]);
-    // 'a' decided: a re-proposal of the others says everything below seq 1 was decided.
+    // 'a' and 'b' decided: a re-proposal of the other says everything below seq 2 was decided.
     const out = book.applyDecided([{ kind: 'Decided', entry: first[0] as ReplicatedEntry<string> }]);
-    expect(out).toEqual([{ idx: 0, entry: 'A', origin: 4, rid: 'a' }]);
-    expect(book.takeOverdue(10, 5)).toEqual([
-      ['B', 4, 77, 1, 1],
-      ['C', 4, 77, 2],
+    expect(out).toEqual([
+      { idx: 0, entry: 'A', origin: 4, rid: 'a' },
+      { idx: 1, entry: 'B', origin: 4, rid: 'b' },
     ]);
+    expect(book.takeOverdue(10, 5)).toEqual([[['C'], 4, 77, 2, 2]]);
     expect(structuredClone(first).every(isReplicatedEntry)).toBe(true);
-    for (const bad of [{ entry: 'A', origin: 4, session: 77, seq: 0, low: 0 }, ['A', 4, 77], ['A', -1, 77, 0], ['A', 4, 77, 0.5], null]) {
+    for (const bad of [{ entry: 'A', origin: 4, session: 77, seq: 0, low: 0 }, ['A', 4, 77, 0], [[], 4, 77, 0], [['A'], 4, 77], [['A'], -1, 77, 0], [['A'], 4, 77, 0.5], null]) {
       expect(isReplicatedEntry(bad)).toBe(false);
     }
   });
 
   it('holds again only the rejected entries of its own session, matched by seq', () => {
-    const book = new RequestBook<string>(1, 100, 100, 5);
+    const book = new RequestBook<string>(1, 100, 100, 5, 1);
     book.add(['a', 'b'].map((rid) => ({ rid, entry: rid })));
     const sent = book.takeHeld(0);
     expect(book.heldCount).toBe(0);
-    book.holdAgain([['b', 1, 6, 1], ['b', 2, 5, 1]]); // another session, another origin: not ours
+    book.holdAgain([[['b'], 1, 6, 1], [['b'], 2, 5, 1]]); // another session, another origin: not ours
     expect(book.heldCount).toBe(0);
     book.holdAgain([sent[1] as ReplicatedEntry<string>]);
     expect(book.heldCount).toBe(1);
-    expect(book.takeHeld(1)).toEqual([['b', 1, 5, 1, 0]]);
+    expect(book.takeHeld(1)).toEqual([[['b'], 1, 5, 1, 0]]);
     expect(book.removeAll().sort()).toEqual(['a', 'b']);
   });
 });

@@ -2,10 +2,10 @@ import type { LogEntry } from '@omnipaxos/core';
 import { describe, expect, it } from 'vitest';
 import { DedupFilter } from '../src/dedup-filter.js';
 import { RequestBook } from '../src/request-book.js';
-import { type DecidedItem, type ReplicatedEntry, payloadOf, seqOf, sessionOf } from '../src/replicated-entry.js';
+import { type DecidedItem, type ReplicatedEntry, payloadsOf, seqOf, sessionOf } from '../src/replicated-entry.js';
 
 const decided = (e: ReplicatedEntry<string>): LogEntry<ReplicatedEntry<string>, never> => ({ kind: 'Decided', entry: e });
-const copy = (origin: number, session: number, seq: number, low = 0): ReplicatedEntry<string> => [`e${seq}`, origin, session, seq, low];
+const copy = (origin: number, session: number, seq: number, low = 0): ReplicatedEntry<string> => [[`e${seq}`], origin, session, seq, low];
 
 describe('DedupFilter', () => {
   it('skips a copy seen in order, out of order, or below the proposer low mark', () => {
@@ -55,8 +55,9 @@ describe('DedupFilter', () => {
 
 describe('RequestBook', () => {
   it('delivers each request once and resolves its own proposals, whatever the copies', () => {
-    const leader = new RequestBook<string>(1, 100, 100, 11);
-    const follower = new RequestBook<string>(2, 100, 100, 22);
+    // maxPack 1: one application entry per log entry, so copies can be decided in any order.
+    const leader = new RequestBook<string>(1, 100, 100, 11, 1);
+    const follower = new RequestBook<string>(2, 100, 100, 22, 1);
     leader.add([
       { rid: 'a', entry: 'A' },
       { rid: 'b', entry: 'B' },
@@ -79,13 +80,13 @@ describe('RequestBook', () => {
   });
 
   it('re-proposes under a new seq an own entry the filter gave up on, so it still resolves once', () => {
-    const book = new RequestBook<string>(1, 100, 1, 5); // maxAhead 1: a second out-of-order seq gives up the gap
+    const book = new RequestBook<string>(1, 100, 1, 5, 1); // maxAhead 1: a second out-of-order seq gives up the gap
     book.add(['a', 'b', 'c'].map((rid) => ({ rid, entry: rid.toUpperCase() })));
     const [a, b, c] = book.takeHeld(0) as [ReplicatedEntry<string>, ReplicatedEntry<string>, ReplicatedEntry<string>];
     expect(book.applyDecided([decided(b), decided(c)]).map((i) => i.rid)).toEqual(['b', 'c']);
     expect(book.applyDecided([decided(a)])).toEqual([]); // gap at a was given up: skipped everywhere
     const [reissued] = book.takeHeld(1);
-    expect(reissued && payloadOf(reissued)).toBe('A');
+    expect(reissued && payloadsOf(reissued)).toEqual(['A']);
     expect(reissued && seqOf(reissued)).toBe(3);
     expect(book.applyDecided([decided(a), decided(reissued as ReplicatedEntry<string>)]).map((i) => [i.idx, i.rid])).toEqual([[2, 'a']]);
     expect(book.size).toBe(0);

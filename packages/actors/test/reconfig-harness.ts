@@ -17,6 +17,12 @@ export interface ReconfigCluster extends Cluster<string> {
   leaderOf(nodes: NodeId[]): NodeId | undefined;
 }
 
+/**
+ * PACK caps the application entries per log entry in reconfiguration tests: small, so that short test
+ * logs still span many raw positions and chunks, yet batches are packed (raw positions ≠ indices).
+ */
+export const PACK = 3;
+
 /** startReconfigCluster starts `nodes` as configuration 1 with small migration chunks. */
 export function startReconfigCluster(
   nodes: NodeId[],
@@ -24,7 +30,7 @@ export function startReconfigCluster(
   seed = 1,
 ): ReconfigCluster {
   const extraOf = typeof options === 'function' ? options : () => options;
-  const base = startCluster<string>(nodes, (pid) => ({ migration: FAST_PULL, ...extraOf(pid) }), seed);
+  const base = startCluster<string>(nodes, (pid) => ({ migration: FAST_PULL, maxPack: PACK, ...extraOf(pid) }), seed);
   const timeline = new Map<NodeId, CatchUpEvent[]>();
   const watch = (pid: NodeId): void => {
     base.replica(pid).actor.on('omnipaxos.catchUp', (e) => timeline.set(pid, [...(timeline.get(pid) ?? []), e.event]));

@@ -32,7 +32,7 @@ type Entry = ReplicatedEntry<number>;
 
 function buildLog(n: number): Entry[] {
   const out: Entry[] = new Array(n);
-  for (let i = 0; i < n; i++) out[i] = [i, 1, 1, i, i];
+  for (let i = 0; i < n; i++) out[i] = [[i], 1, 1, i, i]; // one application entry per log entry: 1M raw positions to migrate
   return out;
 }
 
