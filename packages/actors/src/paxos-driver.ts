@@ -165,6 +165,10 @@ export class PaxosDriver<T> {
     let decided: LogEntry<ReplicatedEntry<T>, never>[] | undefined;
     let fromIdx = this.reportedIdx;
     try {
+      // A drain ends the core's batch: the events of one microtask (e.g. one packed hand-over of
+      // appends from the supervisor) are a batch already, so a partial batch is not held for the
+      // flush timeout.
+      sp.flushBatchTimeout();
       messages = sp.takeOutgoingMessages();
       const decidedIdx = sp.getDecidedIdx();
       if (decidedIdx > this.reportedIdx) {
