@@ -6,8 +6,10 @@
  * collected between runs, runs alternate, and the medians are compared. Ticks never stall either
  * pipeline: the core loop ticks when no message moves; the actors run on a simulated xstate clock,
  * advanced one tick whenever the event loop is idle (a setImmediate pump).
- * A breakdown row runs the same core loop with entries tagged like the actors' log, to show what the
- * tag alone costs. The actors' client proposes each window either with one `append` promise per entry or with one
+ * The actors pack the appends that reach a supervisor together (an appendMany, or one microtask's
+ * appends, up to maxPack) into one log entry with one tag; the core loop appends one log entry per
+ * entry. A breakdown row runs the same core loop with every entry tagged (the actors' former
+ * per-entry log format), to show what a per-entry tag costs. The actors' client proposes each window either with one `append` promise per entry or with one
  * `appendMany`; both are reported.
  * The last line is one JSON object: {"actorsToCoreRatio": R, "appendRatio": A} — structuredClone copies
  * on both sides; R with `appendMany` (the throughput API), A with one `append` per entry.
@@ -211,7 +213,7 @@ const fmt = (x: number) => Math.round(x).toLocaleString('en-US').padStart(11);
 const ratio = (r: Result, api: Api, by: keyof Rate = 'wall') => r.actors[api][by] / r.core[by];
 console.log(`3 nodes, MemoryStorage, batchSize ${BATCH_SIZE}, window ${WINDOW}, ${ENTRIES} entries, median of ${RUNS} alternating runs, Node ${process.version}`);
 console.log('entries/s of wall-clock time; in brackets, per second of the process CPU time (steadier on a shared machine)');
-console.log('| message copies (both sides) | actors client API | core, plain loop | actors (createReplica, Router) | actors/core | (CPU time) |');
+console.log('| message copies (both sides) | actors client API | core, plain loop (one log entry per entry) | actors (createReplica, Router; appends packed per batch, one log entry each) | actors/core | (CPU time) |');
 console.log('|---|---|---:|---:|---:|---:|');
 for (const [copy, r] of results) {
   for (const api of APIS) {
@@ -222,7 +224,7 @@ for (const [copy, r] of results) {
   }
 }
 console.log('');
-console.log("Breakdown: the same core loop with every entry tagged like the actors' log ([entry, origin, session, seq] instead of a number):");
+console.log("Breakdown: the same core loop with every entry tagged like the actors' former per-entry log ([entry, origin, session, seq] instead of a number; the actors now tag one packed batch instead):");
 for (const [copy, r] of results) {
   console.log(
     `- ${copy}: ${fmt(r.coreTagged.wall).trim()} entries/s, ${(r.coreTagged.wall / r.core.wall).toFixed(3)} of the plain core (CPU time: ${(r.coreTagged.cpu / r.core.cpu).toFixed(3)})`,
