@@ -82,6 +82,24 @@ export class DedupFilter {
     return dup;
   }
 
+  /**
+   * takeRun is the fast path for a packed batch: if seqs `seq` … `seq + n - 1` of (origin, session) are
+   * exactly the next ones expected (after applying `low`) and none was seen out of order, it records
+   * them all and returns true. Otherwise it changes nothing but `low` and returns false: check the
+   * seqs one by one with `isDuplicate`.
+   */
+  takeRun(origin: NodeId, session: number, seq: number, n: number, low: number): boolean {
+    let s = this.last;
+    if (s === undefined || s.session !== session || s.origin !== origin) s = this.stream(origin, session);
+    if (low > s.next) this.advance(s, low);
+    if (seq !== s.next || s.ahead !== undefined) return false;
+    this.count += n;
+    s.lastUsed = this.count;
+    s.next += n;
+    if (this.count >= this.nextSweep) this.sweep();
+    return true;
+  }
+
   /** reset forgets everything: a new configuration's log starts with a fresh filter on every replica. */
   reset(): void {
     this.streams.clear();

@@ -184,6 +184,15 @@ export class RequestBook<T> {
       const seqStart = r[3];
       const own = origin === this.pid && session === this.session;
       let low = r[4] ?? 0;
+      // The usual case: the batch's seqs are the next ones expected, every entry is new. Every replica
+      // (proposer or not) goes through the same filter calls, so all make the same decisions.
+      if (filter.takeRun(origin, session, seqStart, payloads.length, low)) {
+        for (let i = 0; i < payloads.length; i++) {
+          const rid = own ? this.settle(seqStart + i) : undefined;
+          out.push({ idx: this.nextIdx++, entry: payloads[i] as T, origin, rid });
+        }
+        continue;
+      }
       for (let i = 0; i < payloads.length; i++) {
         const seq = seqStart + i;
         const dup = filter.isDuplicate(origin, session, seq, low);
@@ -192,20 +201,20 @@ export class RequestBook<T> {
           if (own) this.reissue(seq);
           continue;
         }
-        let rid: string | undefined;
-        if (own) {
-          const p = this.pending.get(seq);
-          if (p) {
-            if (p.sentAt === undefined) this.held -= 1;
-            this.pending.delete(seq);
-            this.rids.delete(p.rid);
-            rid = p.rid;
-          }
-        }
-        out.push({ idx: this.nextIdx++, entry: payloads[i] as T, origin, rid });
+        out.push({ idx: this.nextIdx++, entry: payloads[i] as T, origin, rid: own ? this.settle(seq) : undefined });
       }
     }
     return out;
+  }
+
+  /** settle forgets the own pending proposal with `seq` (decided) and returns its rid. */
+  private settle(seq: number): string | undefined {
+    const p = this.pending.get(seq);
+    if (!p) return undefined;
+    if (p.sentAt === undefined) this.held -= 1;
+    this.pending.delete(seq);
+    this.rids.delete(p.rid);
+    return p.rid;
   }
 
   /**

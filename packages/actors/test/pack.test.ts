@@ -1,5 +1,6 @@
 import type { LogEntry, NodeId } from '@omnipaxos/core';
 import { describe, expect, it } from 'vitest';
+import { DedupFilter } from '../src/dedup-filter.js';
 import { RequestBook } from '../src/request-book.js';
 import { type DecidedItem, type ReplicatedEntry, countOf, payloadsOf, seqOf } from '../src/replicated-entry.js';
 import { type Cluster, drive, startCluster } from './cluster-harness.js';
@@ -72,6 +73,26 @@ describe('batch packing (RequestBook)', () => {
     book.holdAgain(sent);
     expect(book.heldCount).toBe(3);
     expect(book.takeHeld(1)).toEqual([[['a', 'b', 'c'], 1, 5, 0, 0]]);
+  });
+});
+
+describe('DedupFilter.takeRun', () => {
+  it('decides like seq-by-seq checks on random packed copies (in order, late, overlapping, with low marks)', () => {
+    let x = 12345;
+    const rnd = (n: number) => ((x = (x * 1103515245 + 12345) % 2147483648), x % n);
+    const fast = new DedupFilter(1_000_000, 1_000_000);
+    const slow = new DedupFilter(1_000_000, 1_000_000);
+    for (let k = 0; k < 2000; k++) {
+      const origin = 1 + rnd(2);
+      const seq = rnd(300);
+      const n = 1 + rnd(6);
+      const low = rnd(4) === 0 ? Math.max(0, seq - rnd(3)) : 0;
+      const viaSlow = Array.from({ length: n }, (_, i) => slow.isDuplicate(origin, 7, seq + i, i === 0 ? low : 0));
+      const viaFast = fast.takeRun(origin, 7, seq, n, low)
+        ? Array.from({ length: n }, () => false)
+        : Array.from({ length: n }, (_, i) => fast.isDuplicate(origin, 7, seq + i, i === 0 ? low : 0));
+      expect(viaFast).toEqual(viaSlow);
+    }
   });
 });
 
