@@ -1,17 +1,20 @@
 import net from 'node:net';
 import type { ReplicaProcess } from './cluster-process.js';
 
+/** canListen tells whether 127.0.0.1:`port` is free to listen on right now (it probes and closes). */
+export async function canListen(port: number): Promise<boolean> {
+  const server = net.createServer();
+  const free = await new Promise<boolean>((resolve) => {
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => resolve(true));
+  });
+  if (free) await new Promise<void>((r) => server.close(() => r()));
+  return free;
+}
+
 /** firstBusyPort returns the first of `ports` that cannot be listened on at 127.0.0.1, if any. */
 export async function firstBusyPort(ports: number[]): Promise<number | undefined> {
-  for (const port of ports) {
-    const server = net.createServer();
-    const free = await new Promise<boolean>((resolve) => {
-      server.once('error', () => resolve(false));
-      server.listen(port, '127.0.0.1', () => resolve(true));
-    });
-    if (!free) return port;
-    await new Promise<void>((r) => server.close(() => r()));
-  }
+  for (const port of ports) if (!(await canListen(port))) return port;
   return undefined;
 }
 

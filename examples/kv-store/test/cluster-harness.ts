@@ -1,5 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import net from 'node:net';
+import { canListen } from '../src/launch-support.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KvClient } from '../src/client.js';
@@ -14,15 +14,7 @@ let nextPort = 20_000 + (process.pid % 500) * 20;
 export async function replicationPort(): Promise<number> {
   for (;;) {
     const port = nextPort++;
-    const server = net.createServer();
-    const ok = await new Promise<boolean>((resolve) => {
-      server.once('error', () => resolve(false));
-      server.listen(port, '127.0.0.1', () => resolve(true));
-    });
-    if (ok) {
-      await new Promise<void>((r) => server.close(() => r()));
-      return port;
-    }
+    if (await canListen(port)) return port;
   }
 }
 

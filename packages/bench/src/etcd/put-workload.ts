@@ -2,7 +2,7 @@
  * The workload both systems get in compare-etcd: sequential puts (latency) and a fixed number of puts
  * kept in flight (throughput), through a `PutFn` that hides which client library is behind it.
  */
-import net from 'node:net';
+import { canListen } from '../../../../examples/kv-store/src/launch-support.js';
 
 /** PutFn writes `value` under `key` and resolves once the store acknowledged it. */
 export type PutFn = (key: string, value: string) => Promise<void>;
@@ -78,13 +78,7 @@ export async function measureThroughput(put: PutFn, value: string, inFlight: num
 export async function freePort(from: number, taken: Set<number> = new Set()): Promise<number> {
   for (let port = from; port < 32_768; port++) {
     if (taken.has(port)) continue;
-    const server = net.createServer();
-    const ok = await new Promise<boolean>((resolve) => {
-      server.once('error', () => resolve(false));
-      server.listen(port, '127.0.0.1', () => resolve(true));
-    });
-    if (ok) {
-      await new Promise<void>((r) => server.close(() => r()));
+    if (await canListen(port)) {
       taken.add(port);
       return port;
     }
