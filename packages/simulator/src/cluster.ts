@@ -232,47 +232,31 @@ export class Cluster<T = string, S = never> {
 
   /** propose appends `entry` at node `pid`; false when the node is down or refused it. */
   propose(pid: NodeId, entry: T): boolean {
-    if (!this.alive.has(pid)) return false;
-    this.checker.recordProposal(entry);
-    let ok = false;
-    this.guarded(pid, 'append', () => {
-      try {
-        this.replica(pid).append(entry);
-        ok = true;
-      } catch (err) {
-        if (!(err instanceof ProposeError)) throw err;
-      }
-    });
-    if (this.options.onEvent) this.event(`propose ${pid} ${typeof entry === 'string' ? entry : JSON.stringify(entry)}${ok ? '' : ' (refused)'}`);
-    return ok;
+    if (this.alive.has(pid)) this.checker.recordProposal(entry);
+    const label = `propose ${pid} ${typeof entry === 'string' ? entry : JSON.stringify(entry)}`;
+    return this.attempt(pid, 'append', label, (r) => r.append(entry));
   }
 
   /** reconfigure proposes, at node `pid`, a stop sign for the next configuration. */
   reconfigure(pid: NodeId, next: ClusterConfig): boolean {
-    if (!this.alive.has(pid)) return false;
-    let ok = false;
-    this.guarded(pid, 'reconfigure', () => {
-      try {
-        this.replica(pid).reconfigure(next);
-        ok = true;
-      } catch (err) {
-        if (!(err instanceof ProposeError)) throw err;
-      }
-    });
-    return ok;
+    return this.attempt(pid, 'reconfigure', `reconfigure ${pid} c${next.configurationId}`, (r) => r.reconfigure(next));
   }
 
   /** trim asks node `pid` to trim its log; false when it refused (CompactionError) or is down. */
   trim(pid: NodeId, idx?: number): boolean {
-    return this.compaction(pid, 'trim', (r) => r.trim(idx));
+    return this.attempt(pid, 'trim', `trim ${pid}`, (r) => r.trim(idx));
   }
 
   /** snapshot asks node `pid` to snapshot its decided prefix; false when it refused or is down. */
   snapshot(pid: NodeId, idx?: number, localOnly = false): boolean {
-    return this.compaction(pid, 'snapshot', (r) => r.snapshot(idx, localOnly));
+    return this.attempt(pid, 'snapshot', `snapshot ${pid}`, (r) => r.snapshot(idx, localOnly));
   }
 
-  private compaction(pid: NodeId, what: string, fn: (r: OmniPaxos<T, S>) => void): boolean {
+  /**
+   * attempt runs a client call on a live node. A refusal (ProposeError, CompactionError) returns
+   * false; a storage failure crashes the node; anything else fails the run.
+   */
+  private attempt(pid: NodeId, what: string, label: string, fn: (r: OmniPaxos<T, S>) => void): boolean {
     if (!this.alive.has(pid)) return false;
     let ok = false;
     this.guarded(pid, what, () => {
@@ -280,10 +264,10 @@ export class Cluster<T = string, S = never> {
         fn(this.replica(pid));
         ok = true;
       } catch (err) {
-        if (!(err instanceof CompactionError)) throw err;
+        if (!(err instanceof ProposeError) && !(err instanceof CompactionError)) throw err;
       }
     });
-    if (this.options.onEvent) this.event(`${what} ${pid}${ok ? '' : ' (refused)'}`);
+    if (this.options.onEvent) this.event(`${label}${ok ? '' : ' (refused)'}`);
     return ok;
   }
 
