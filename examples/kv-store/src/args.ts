@@ -1,12 +1,14 @@
 import type { NodeId } from '@omnipaxos/core';
 import type { PeerAddress } from '@omnipaxos/transport-tcp';
 
-/** ServerArgs are one replica process's settings, from `--pid --nodes --peers --http --data`. */
+/** ServerArgs are one replica process's settings, from `--pid --nodes --peers --http --client --data`. */
 export interface ServerArgs {
   pid: NodeId;
   nodes: NodeId[];
   peers: Record<number, PeerAddress>;
   http: PeerAddress;
+  /** Where the native client protocol listens (`--client host:port`, default 127.0.0.1:0 = any free port). */
+  client: PeerAddress;
   dataDir: string;
   /** Files of the cluster CA, this node's certificate and key (`--tls-ca --tls-cert --tls-key`): mutual TLS. */
   tls?: { ca: string; cert: string; key: string };
@@ -24,6 +26,17 @@ export function parseAddress(s: string): PeerAddress {
   const port = Number(s.slice(i + 1));
   if (i <= 0 || !Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`not host:port: ${s}`);
   return { host: s.slice(0, i), port };
+}
+
+/** addressFlag reads `--name host:port` (default `fallback`) with an error naming the flag. */
+function addressFlag(f: Map<string, string>, name: string, fallback: string): PeerAddress {
+  const v = f.get(name) ?? fallback;
+  if (v === 'true') throw new Error(`--${name} needs a value: host:port (port 0 picks a free one)`);
+  try {
+    return parseAddress(v);
+  } catch {
+    throw new Error(`--${name} must be host:port with a port from 0 to 65535 (0 picks a free one), got ${JSON.stringify(v)}`);
+  }
 }
 
 /** flags reads `--name value` pairs. */
@@ -44,7 +57,7 @@ export function flags(argv: string[]): Map<string, string> {
 
 /**
  * parseServerArgs reads e.g. `--pid 1 --nodes 1,2,3 --peers 1=10.0.0.1:7101,2=10.0.0.2:7101,3=10.0.0.3:7101
- * --http 0.0.0.0:7201 --data ./data`, plus `--tls-ca ca.pem --tls-cert n1.pem --tls-key n1.key`,
+ * --http 0.0.0.0:7201 --client 0.0.0.0:7301 --data ./data`, plus `--tls-ca ca.pem --tls-cert n1.pem --tls-key n1.key`,
  * `--config-id 2 --joining` (a node added by a reconfiguration) and `--tick-ms 10`.
  */
 export function parseServerArgs(argv: string[]): ServerArgs {
@@ -72,11 +85,17 @@ export function parseServerArgs(argv: string[]): ServerArgs {
   const tickMs = Number(f.get('tick-ms') ?? 10);
   if (!Number.isSafeInteger(configurationId) || configurationId < 1) throw new Error('--config-id must be a positive integer');
   if (!(tickMs > 0)) throw new Error('--tick-ms must be positive');
+  const http = parseAddress(f.get('http') ?? '127.0.0.1:0');
+  const client = addressFlag(f, 'client', '127.0.0.1:0');
+  if (client.port !== 0 && client.port === http.port && client.host === http.host) {
+    throw new Error(`--client and --http must be different ports (both ${client.host}:${client.port})`);
+  }
   return {
     pid,
     nodes,
     peers,
-    http: parseAddress(f.get('http') ?? '127.0.0.1:0'),
+    http,
+    client,
     dataDir: f.get('data') ?? './data',
     ...(ca !== undefined && cert !== undefined && key !== undefined ? { tls: { ca, cert, key } } : {}),
     configurationId,

@@ -15,6 +15,8 @@ export interface ReplicaSpec {
   /** pid → replication port on 127.0.0.1, for every peer this replica talks to (`nodes` and, in a reconfiguration, the others). */
   replicationPorts: Record<number, number>;
   httpPort: number;
+  /** Port of the native client protocol on 127.0.0.1 (default 0: any free port, reported in `readyInfo`). */
+  clientPort?: number;
   dataDir: string;
   /** The configuration `nodes` form (default 1). */
   configurationId?: number;
@@ -26,11 +28,20 @@ export interface ReplicaSpec {
   nodeArgs?: string[];
 }
 
-/** ReplicaProcess is a replica's child process; `ready` resolves with its HTTP base URL. */
+/** ReplicaReadyInfo is what a replica's ready line says: its HTTP base URL and its client-protocol address. */
+export interface ReplicaReadyInfo {
+  /** e.g. `http://127.0.0.1:7201` (the same string `ready` resolves with). */
+  httpUrl: string;
+  clientHost: string;
+  clientPort: number;
+}
+
+/** ReplicaProcess is a replica's child process; `ready` resolves with its HTTP base URL, `readyInfo` with every address. */
 export interface ReplicaProcess {
   pid: NodeId;
   child: ChildProcess;
   ready: Promise<string>;
+  readyInfo: Promise<ReplicaReadyInfo>;
   /** exited resolves when the process ends. */
   exited: Promise<number | null>;
 }
@@ -40,7 +51,7 @@ export function spawnReplica(spec: ReplicaSpec): ReplicaProcess {
   const peerPids = [...new Set([...spec.nodes, ...Object.keys(spec.replicationPorts).map(Number)])];
   const peers = peerPids.map((p) => `${p}=127.0.0.1:${spec.replicationPorts[p] ?? 0}`).join(',');
   const args = [...(spec.nodeArgs ?? []), '--import', TSX_LOADER, SERVER, '--pid', String(spec.pid), '--nodes', spec.nodes.join(','), '--peers', peers,
-    '--http', `127.0.0.1:${spec.httpPort}`, '--data', spec.dataDir,
+    '--http', `127.0.0.1:${spec.httpPort}`, '--client', `127.0.0.1:${spec.clientPort ?? 0}`, '--data', spec.dataDir,
     ...(spec.configurationId !== undefined ? ['--config-id', String(spec.configurationId)] : []), ...(spec.joining === true ? ['--joining'] : []),
     ...(spec.tls ? ['--tls-ca', spec.tls.ca, '--tls-cert', spec.tls.cert, '--tls-key', spec.tls.key] : [])];
   const child = spawn(process.execPath, args, {
@@ -53,15 +64,16 @@ export function spawnReplica(spec: ReplicaSpec): ReplicaProcess {
   child.stderr?.on('data', (c: Buffer) => {
     stderr = (stderr + c.toString()).slice(-4000);
   });
-  const ready = new Promise<string>((resolve, reject) => {
+  const readyInfo = new Promise<ReplicaReadyInfo>((resolve, reject) => {
     const lines = createInterface({ input: child.stdout! });
     const timer = setTimeout(() => reject(new Error(`replica ${spec.pid} did not start in 60 s: ${stderr}`)), 60_000);
     lines.on('line', (line) => {
       try {
-        const msg = JSON.parse(line) as { ready?: boolean; http?: string };
-        if (msg.ready === true && msg.http !== undefined) {
+        const msg = JSON.parse(line) as { ready?: boolean; http?: string; client?: string };
+        if (msg.ready === true && msg.http !== undefined && msg.client !== undefined) {
           clearTimeout(timer);
-          resolve(`http://${msg.http}`);
+          const i = msg.client.lastIndexOf(':');
+          resolve({ httpUrl: `http://${msg.http}`, clientHost: msg.client.slice(0, i), clientPort: Number(msg.client.slice(i + 1)) });
         }
       } catch {
         // not our ready line
@@ -72,6 +84,8 @@ export function spawnReplica(spec: ReplicaSpec): ReplicaProcess {
       reject(new Error(`replica ${spec.pid} exited (${code}) before it was ready: ${stderr}`));
     });
   });
+  const ready = readyInfo.then((info) => info.httpUrl);
+  readyInfo.catch(() => undefined);
   ready.catch(() => undefined);
-  return { pid: spec.pid, child, ready, exited };
+  return { pid: spec.pid, child, ready, readyInfo, exited };
 }

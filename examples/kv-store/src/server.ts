@@ -1,10 +1,12 @@
 /**
- * One replica process of the key-value store. Prints one JSON line `{"ready":true,...}` on stdout
- * once it serves HTTP, then logs nothing unless something goes wrong. A start failure (port in use,
- * unreadable data folder, bad flags) prints `{"error": ...}` on stderr and exits with code 1.
+ * One replica process of the key-value store. Prints one JSON line `{"ready":true,"http":…,"client":…}`
+ * on stdout once it serves HTTP and the native client protocol, then logs nothing unless something goes
+ * wrong. A start failure (port in use, unreadable data folder, bad flags) prints `{"error": ...}` on
+ * stderr and exits with code 1.
  */
 import { readFileSync } from 'node:fs';
 import { parseServerArgs } from './args.js';
+import { KvClientServer } from './client-server.js';
 import { createHttpApi } from './http-api.js';
 import { KvNode } from './kv-node.js';
 
@@ -31,7 +33,10 @@ async function main(): Promise<void> {
   });
   const address = api.address();
   const httpPort = typeof address === 'object' && address !== null ? address.port : args.http.port;
-  process.stdout.write(`${JSON.stringify({ ready: true, pid: args.pid, http: `${args.http.host}:${httpPort}`, tls: tls !== undefined })}\n`);
+  const clients = new KvClientServer(node);
+  const clientPort = await clients.listen(args.client.host, args.client.port);
+  const ready = { ready: true, pid: args.pid, http: `${args.http.host}:${httpPort}`, client: `${args.client.host}:${clientPort}`, tls: tls !== undefined };
+  process.stdout.write(`${JSON.stringify(ready)}\n`);
 
   let stopping = false;
   const shutdown = async (): Promise<void> => {
@@ -39,6 +44,7 @@ async function main(): Promise<void> {
     stopping = true;
     api.close();
     api.closeAllConnections();
+    void clients.close();
     await node.stop();
     process.exit(0);
   };
