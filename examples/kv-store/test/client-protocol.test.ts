@@ -67,16 +67,17 @@ describe('parseClientRequest', () => {
   });
 });
 
-/** A backend without consensus: applies commands to a KvState at once (or fails them while `failing`). */
+/** A backend without consensus: applies commands to a KvState at once, answers after a random delay (fails while `failing`). */
 class FakeBackend implements ClientBackend {
   readonly pid = 1;
   readonly state = new KvState();
   failing: string | undefined;
   async execute(command: KvCommand): Promise<{ idx: number; result: KvResult }> {
-    await new Promise((r) => setTimeout(r, Math.random() * 3)); // answers come back out of order
     if (this.failing !== undefined) throw new Error(this.failing);
     const idx = this.state.applied;
-    return { idx, result: this.state.apply(command) };
+    const result = this.state.apply(command); // applied in request order, answered out of order:
+    await new Promise((r) => setTimeout(r, Math.random() * 3));
+    return { idx, result };
   }
   status(): KvStatus {
     return { pid: 1, leader: 2, ballot: null, configuration: { configurationId: 1, nodes: [1, 2, 3] }, mode: 'running', decidedIdx: this.state.applied, keys: this.state.size, links: {}, transport: { peers: [] } as unknown as KvStatus['transport'] };
@@ -134,10 +135,10 @@ describe('KvClientServer and KvTcpClient in one process (fake backend)', () => {
   it('answers a bad request with bad-request and keeps the connection', async () => {
     const raw = await rawConnect(port);
     raw.socket.write(encodeFrame(encodePayload({ id: 5, op: 'put', key: 'k' })));
-    raw.socket.write(encodeFrame(encodePayload({ id: 6, op: 'get', key: 'k0' })));
+    raw.socket.write(encodeFrame(encodePayload({ id: 6, op: 'put', key: 'raw', value: 'r' })));
     await expect.poll(() => raw.frames.length).toBe(2);
     expect(raw.frames).toContainEqual({ id: 5, error: 'put needs a value: a string', code: 'bad-request' });
-    expect(raw.frames).toContainEqual(expect.objectContaining({ id: 6, op: 'get', value: 'v0' }));
+    expect(raw.frames).toContainEqual(expect.objectContaining({ id: 6, op: 'put', previous: null }));
     raw.socket.destroy();
   });
 
