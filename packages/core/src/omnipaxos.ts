@@ -7,7 +7,7 @@ import { LogicalClock } from './logical-clock.js';
 import type { Message } from './messages.js';
 import type { NodeId } from './node-id.js';
 import type { PaxosStatus } from './roles.js';
-import { SequencePaxos } from './sequence-paxos/sequence-paxos.js';
+import { type PersistMark, SequencePaxos } from './sequence-paxos/sequence-paxos.js';
 import type { Storage } from './storage/storage.js';
 
 /** OmniPaxosOptions are the optional collaborators of a replica. */
@@ -16,6 +16,12 @@ export interface OmniPaxosOptions<T, S> {
   snapshot?: SnapshotLogic<T, S>;
   /** Receives diagnostics; the replica never prints. */
   logger?: Logger;
+  /**
+   * The leader counts its own writes toward a quorum only once `persisted(mark)` says they are
+   * durable, so the driver may send AcceptDecide and Decide before its own flush (see
+   * `SequencePaxosConfig.deferLeaderAccept`). Default false.
+   */
+  deferLeaderAccept?: boolean;
 }
 
 /**
@@ -50,6 +56,7 @@ export class OmniPaxos<T, S = never> {
         ...(cc.flexibleQuorum ? { flexibleQuorum: cc.flexibleQuorum } : {}),
         batchSize: this.config.batchSize,
         bufferSize: this.config.bufferSize,
+        ...(options.deferLeaderAccept === true ? { deferLeaderAccept: true } : {}),
       },
       storage,
       { snapshot: options.snapshot, logger: options.logger },
@@ -108,6 +115,16 @@ export class OmniPaxos<T, S = never> {
     if (typeof message !== 'object' || message === null || message.to !== this.config.pid) return;
     if (message.kind === 'SequencePaxos') this.seqPaxos.handle(message);
     else if (message.kind === 'BLE') this.ble.handle(message);
+  }
+
+  /** persistMark records how far the leader's log reaches, to hand to `persisted` after a flush. */
+  persistMark(): PersistMark | undefined {
+    return this.seqPaxos.persistMark();
+  }
+
+  /** persisted reports the leader's log durable up to `mark` (with `deferLeaderAccept`); it may decide entries. */
+  persisted(mark: PersistMark | undefined): void {
+    this.seqPaxos.persisted(mark);
   }
 
   /** takeOutgoingMessages drains the messages to send. */

@@ -26,6 +26,20 @@ export interface ClusterOptions<T, S> {
   /** When set, every event line is also handed to this function (for data-driven tests). */
   onEvent?: (line: string) => void;
   keyOf?: (entry: T) => string;
+  /**
+   * `immediate` (default): every write is durable when made, and messages go out at once.
+   * `deferred`: models a driver with group commit that pipelines the leader — writes become durable
+   * only when the node flushes (each delivery round, with probability `flushChance`), a crash loses
+   * the unflushed ones, messages wait for the flush except the leader's AcceptDecide / Decide and
+   * forwarded proposals (which go out at once while nothing older waits), and replicas run with
+   * `deferLeaderAccept`. Needs the default storage.
+   */
+  durability?: 'immediate' | 'deferred';
+  /**
+   * In `deferred` mode, the chance that a node with unflushed writes flushes in a delivery round
+   * (default 0.5); a function sets it per node (0 holds that node's flushes back).
+   */
+  flushChance?: number | ((pid: NodeId) => number);
 }
 
 /** SimulationError is a failed run: the message names the seed, the trace shows what led there. */

@@ -6,6 +6,7 @@ import {
   type Message,
   type NodeId,
   OmniPaxos,
+  type PersistMark,
   Prng,
   ProposeError,
   type ServerConfig,
@@ -16,6 +17,7 @@ import { describeLog, describeMessage, describeState } from './describe.js';
 import { FaultyStorage } from './faulty-storage.js';
 import { InvariantChecker, InvariantViolation } from './invariants.js';
 import { LinkMatrix } from './link-matrix.js';
+import { VolatileStorage } from './volatile-storage.js';
 
 interface InFlight<T, S> {
   deliverAt: number;
@@ -24,6 +26,19 @@ interface InFlight<T, S> {
 }
 
 const MAX_ROUNDS_PER_TICK = 10_000;
+
+/** HeldOutput is what a node in `deferred` durability mode drained and may send only after its next flush. */
+interface HeldOutput<T, S> {
+  messages: Message<T, S>[];
+  mark: PersistMark | undefined;
+}
+
+/** sendsBeforeFlush lists what a pipelining driver sends before its own flush (see ClusterOptions.durability). */
+function sendsBeforeFlush<T, S>(m: Message<T, S>): boolean {
+  if (m.kind !== 'SequencePaxos') return true;
+  const t = m.msg.type;
+  return t === 'AcceptDecide' || t === 'Decide' || t === 'ProposalForward';
+}
 
 /**
  * Cluster runs OmniPaxos replicas on virtual ticks over a simulated network: every message is
@@ -41,6 +56,10 @@ export class Cluster<T = string, S = never> {
   now = 0;
   private readonly replicas = new Map<NodeId, OmniPaxos<T, S>>();
   private readonly storages = new Map<NodeId, FaultyStorage<T, S>>();
+  /** In `deferred` durability mode: each node's write cache and its output waiting for a flush. */
+  private readonly volatile = new Map<NodeId, VolatileStorage<T, S>>();
+  private readonly held = new Map<NodeId, HeldOutput<T, S>[]>();
+  private readonly deferred: boolean;
   private readonly alive = new Set<NodeId>();
   private inflight: InFlight<T, S>[] = [];
   private seq = 0;
@@ -59,8 +78,17 @@ export class Cluster<T = string, S = never> {
       ...(options.keyOf ? { keyOf: options.keyOf } : {}),
       uniqueDecisions: !options.allowDuplicateDecisions,
     });
+    this.deferred = options.durability === 'deferred';
+    if (this.deferred && options.storage) throw new RangeError('durability "deferred" models its own storage: leave out the storage option');
     for (const pid of this.nodes) {
-      this.storages.set(pid, new FaultyStorage<T, S>(options.storage ? options.storage(pid) : new MemoryStorage<T, S>()));
+      let inner = options.storage ? options.storage(pid) : new MemoryStorage<T, S>();
+      if (this.deferred) {
+        const v = new VolatileStorage<T, S>();
+        this.volatile.set(pid, v);
+        this.held.set(pid, []);
+        inner = v;
+      }
+      this.storages.set(pid, new FaultyStorage<T, S>(inner));
       this.start(pid);
     }
   }
@@ -68,11 +96,10 @@ export class Cluster<T = string, S = never> {
   private start(pid: NodeId): void {
     const storage = this.storages.get(pid) as FaultyStorage<T, S>;
     const serverConfig: ServerConfig = { ...this.options.serverConfig, ...this.options.perNode?.(pid), pid };
-    const replica = new OmniPaxos<T, S>(
-      { clusterConfig: this.clusterConfig, serverConfig },
-      storage,
-      this.options.snapshot ? { snapshot: this.options.snapshot } : {},
-    );
+    const replica = new OmniPaxos<T, S>({ clusterConfig: this.clusterConfig, serverConfig }, storage, {
+      ...(this.options.snapshot ? { snapshot: this.options.snapshot } : {}),
+      ...(this.deferred ? { deferLeaderAccept: true } : {}),
+    });
     this.replicas.set(pid, replica);
     this.alive.add(pid);
   }
@@ -133,7 +160,7 @@ export class Cluster<T = string, S = never> {
     } catch (err) {
       if (err instanceof StorageError) {
         this.event(`${pid} crashed by storage failure during ${what}: ${err.message}`);
-        this.alive.delete(pid);
+        this.down(pid);
         return;
       }
       if (err instanceof SimulationError) throw err;
@@ -150,10 +177,18 @@ export class Cluster<T = string, S = never> {
     }
   }
 
-  /** pump delivers every message due now, and the answers they cause, until nothing more is due. */
+  /**
+   * pump delivers every message due now, and the answers they cause, until nothing more is due. In
+   * `deferred` durability mode a node's output waiting for its flush may stay for a later tick.
+   */
   pump(): void {
+    // A flush takes at most about one tick: what waited since the last tick is flushed now.
+    this.flushSome(true);
     for (let round = 0; round < MAX_ROUNDS_PER_TICK; round++) {
       this.collectOutgoing();
+      // Within a tick a flush completes at a random round; output may wait into the next tick,
+      // and a crash between ticks loses what was not flushed.
+      this.flushSome();
       const due = this.takeDue();
       if (due.length === 0) return;
       for (const f of due) this.deliver(f.message);
@@ -166,7 +201,11 @@ export class Cluster<T = string, S = never> {
   stabilize(maxRounds = MAX_ROUNDS_PER_TICK): void {
     for (let round = 0; round < maxRounds; round++) {
       this.collectOutgoing();
-      if (this.inflight.length === 0) return;
+      this.flushSome(this.inflight.length === 0);
+      if (this.inflight.length === 0) {
+        if (this.hasHeldOutput()) continue;
+        return;
+      }
       const all = this.inflight.sort((a, b) => a.deliverAt - b.deliverAt || a.seq - b.seq);
       this.inflight = [];
       for (const f of all) this.deliver(f.message);
@@ -178,11 +217,84 @@ export class Cluster<T = string, S = never> {
   private collectOutgoing(): void {
     for (const pid of this.aliveNodes()) {
       let out: Message<T, S>[] = [];
+      let mark: PersistMark | undefined;
       this.guarded(pid, 'takeOutgoingMessages', () => {
-        out = this.replica(pid).takeOutgoingMessages();
+        const r = this.replica(pid);
+        out = r.takeOutgoingMessages();
+        mark = r.persistMark();
       });
-      for (const m of out) this.route(m);
+      const queue = this.held.get(pid);
+      if (!queue) {
+        for (const m of out) this.route(m);
+        continue;
+      }
+      // Like the actors' driver: what may go before the flush goes at once, unless older output of
+      // this node still waits (per-link order is kept); the rest waits for the node's next flush.
+      const waiting: Message<T, S>[] = [];
+      for (const m of out) {
+        if (queue.length === 0 && waiting.length === 0 && sendsBeforeFlush(m)) this.route(m);
+        else waiting.push(m);
+      }
+      if (waiting.length > 0 || queue.length > 0 || this.volatile.get(pid)?.hasUnflushedWrites()) {
+        queue.push({ messages: waiting, mark });
+      } else if (mark !== undefined) {
+        // Nothing is unflushed: the leader's log is durable as it stands.
+        const durable = mark;
+        this.guarded(pid, 'persisted', () => this.replica(pid).persisted(durable));
+      }
     }
+  }
+
+  /**
+   * flushSome, in `deferred` mode, flushes each live node that has unflushed output (each with its
+   * flush chance, or every one whose chance is not 0 when `all`): its writes become durable, its waiting messages go out in order, and the leader counts
+   * what it persisted. Returns whether any node flushed.
+   */
+  private flushSome(all = false): boolean {
+    if (!this.deferred) return false;
+    let any = false;
+    for (const pid of this.aliveNodes()) {
+      const queue = this.held.get(pid) ?? [];
+      const v = this.volatile.get(pid);
+      if (queue.length === 0 && !v?.hasUnflushedWrites()) continue;
+      const chance = this.flushChanceOf(pid);
+      // A chance of 0 holds the node's disk back entirely (a test's slow disk), even for `all`.
+      if (chance <= 0 || (!all && !this.prng.chance(chance))) continue;
+      any = true;
+      v?.persist();
+      this.held.set(pid, []);
+      for (const h of queue) {
+        for (const m of h.messages) this.route(m);
+        if (!this.alive.has(pid)) return any;
+        this.guarded(pid, 'persisted', () => this.replica(pid).persisted(h.mark));
+      }
+    }
+    return any;
+  }
+
+  private flushChanceOf(pid: NodeId): number {
+    const c = this.options.flushChance ?? 0.5;
+    return typeof c === 'number' ? c : c(pid);
+  }
+
+  private hasHeldOutput(): boolean {
+    for (const pid of this.aliveNodes()) {
+      if (this.flushChanceOf(pid) <= 0) continue;
+      if ((this.held.get(pid)?.length ?? 0) > 0 || this.volatile.get(pid)?.hasUnflushedWrites()) return true;
+    }
+    return false;
+  }
+
+  /** down takes `pid` out: in `deferred` mode it loses its unflushed writes and waiting output. */
+  private down(pid: NodeId): void {
+    this.alive.delete(pid);
+    const v = this.volatile.get(pid);
+    if (!v) return;
+    this.held.set(pid, []);
+    const lost = v.loseUnflushed();
+    if (lost > 0) this.event(`${pid} lost ${lost} unflushed writes`);
+    // Its decided index may go back to the durable one; what it decides again must still agree.
+    this.checker.forgetReplica(pid);
   }
 
   /** dropIf, when set, drops every message it returns true for (targeted omission faults). */
@@ -273,7 +385,7 @@ export class Cluster<T = string, S = never> {
 
   /** crash stops node `pid`: its replica and unsent messages are gone, its storage stays. */
   crash(pid: NodeId): void {
-    this.alive.delete(pid);
+    this.down(pid);
     this.inflight = this.inflight.filter((f) => f.message.to !== pid);
     this.event(`crash ${pid}`);
   }

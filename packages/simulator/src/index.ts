@@ -2,6 +2,7 @@ export { Cluster } from './cluster.js';
 export { type ClusterOptions, SimulationError } from './cluster-options.js';
 export { describeBallot, describeLog, describeLogEntry, describeMessage, describeState, describeValue } from './describe.js';
 export { FaultyStorage } from './faulty-storage.js';
+export { VolatileStorage } from './volatile-storage.js';
 export { InvariantChecker, type InvariantCheckerOptions, InvariantViolation } from './invariants.js';
 export { LinkMatrix, type LinkFaults, NO_FAULTS } from './link-matrix.js';
 export { Prng } from '@omnipaxos/core';

@@ -49,6 +49,14 @@ export class InvariantChecker<T, S> {
     return this.decided.size;
   }
 
+  /**
+   * forgetReplica restarts the watch of `pid` from scratch: after a crash that lost unflushed writes
+   * its decided index may legitimately go back; what it decides again is checked against the rest.
+   */
+  forgetReplica(pid: NodeId): void {
+    this.lastDecided.delete(pid);
+  }
+
   /** checkReplica checks what `r` decided since the last check. */
   checkReplica(r: OmniPaxos<T, S>): void {
     const pid = r.pid;

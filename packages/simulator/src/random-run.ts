@@ -17,6 +17,11 @@ export interface RandomRunOptions {
   compaction?: 'none' | 'trim' | 'snapshot';
   /** Election timeouts allowed for liveness after healing (default 30). */
   livenessTimeouts?: number;
+  /**
+   * `deferred`: writes are durable only at random flushes, crashes lose the rest, and the leader
+   * sends accepts before its own flush (see ClusterOptions.durability). Default: chosen by the seed.
+   */
+  durability?: 'immediate' | 'deferred';
 }
 
 /** RandomRunResult summarizes a run that passed. */
@@ -26,6 +31,7 @@ export interface RandomRunResult {
   ticks: number;
   delivered: number;
   decided: number;
+  durability: 'immediate' | 'deferred';
   crashes: number;
   storageFailures: number;
   /** Ticks from healing until every post-heal proposal was decided everywhere. */
@@ -78,6 +84,9 @@ export function runRandomFaults(options: RandomRunOptions): RandomRunResult {
   const batchSize = options.batchSize ?? (choose.chance(0.5) ? 1 : 4);
   // Compaction mode: none, trim only, or snapshots (a snapshot of strings is their concatenation).
   const compaction = options.compaction ?? choose.pick(['none', 'trim', 'snapshot'] as const);
+  const durability = options.durability ?? (choose.chance(0.5) ? 'deferred' : 'immediate');
+  // How slow the disks are in deferred mode: the chance per delivery round that a node flushes.
+  const flushChance = choose.pick([0.1, 0.4, 0.8]);
   const c = new Cluster<string, string[]>({
     seed,
     nodes: n,
@@ -85,6 +94,8 @@ export function runRandomFaults(options: RandomRunOptions): RandomRunResult {
     serverConfig: { electionTickTimeout: ELECTION, resendMessageTickTimeout: 4 * ELECTION, batchSize, flushBatchTickTimeout: 3 },
     allowDuplicateDecisions: duplicates,
     reorder: 0.2,
+    durability,
+    flushChance,
   });
   const prng = c.prng;
   const faultTicks = options.faultTicks ?? 600;
@@ -180,6 +191,7 @@ export function runRandomFaults(options: RandomRunOptions): RandomRunResult {
     ticks: c.now,
     delivered: c.delivered,
     decided: c.checker.decidedCount(),
+    durability,
     crashes,
     storageFailures,
     recoveryTicks: c.now - healedAt,

@@ -161,6 +161,13 @@ export class LeaderState<T, S> {
     return this.quorum.isAcceptQuorum(n);
   }
 
+  /** maxChosenIdx is the highest index an accept quorum has accepted up to (0 if none). */
+  maxChosenIdx(): number {
+    let best = 0;
+    for (const v of this.acceptedIdx.values()) if (v > best && this.isChosen(v)) best = v;
+    return best;
+  }
+
   /** latestAcceptIndex returns the outbox position of the last AcceptDecide to `pid`, if still there. */
   latestAcceptIndex(pid: NodeId): number | undefined {
     return this.latestAccept.get(pid);

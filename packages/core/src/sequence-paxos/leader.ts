@@ -4,7 +4,7 @@ import type { StopSign } from '../log-entry.js';
 import type { LogSync, PaxosMsg } from '../messages.js';
 import type { NodeId } from '../node-id.js';
 import { LeaderState } from './leader-state.js';
-import type { SequencePaxos } from './sequence-paxos.js';
+import type { PersistMark, SequencePaxos } from './sequence-paxos.js';
 
 type Msg<T, S, K extends PaxosMsg<T, S>['type']> = Extract<PaxosMsg<T, S>, { type: K }>;
 
@@ -79,8 +79,32 @@ export function acceptEntriesLeader<T, S>(sp: SequencePaxos<T, S>, entries: T[])
 
 function writeAndSendAccepts<T, S>(sp: SequencePaxos<T, S>, entries: T[]): void {
   const acceptedIdx = sp.st.appendEntries(entries);
-  sp.leaderState.setAcceptedIdx(sp.pid, acceptedIdx);
+  countOwnAccept(sp, acceptedIdx);
   sendAcceptDecide(sp, entries);
+}
+
+/**
+ * countOwnAccept counts the leader's log up to `idx` toward the quorum — at once, or, with
+ * `deferLeaderAccept`, only when the driver reports it durable (`handlePersisted`).
+ */
+function countOwnAccept<T, S>(sp: SequencePaxos<T, S>, idx: number): void {
+  if (!sp.deferLeaderAccept) sp.leaderState.setAcceptedIdx(sp.pid, idx);
+}
+
+/** handlePersisted counts the leader's durable log (see `SequencePaxos.persisted`) and decides what is chosen. */
+export function handlePersisted<T, S>(sp: SequencePaxos<T, S>, mark: PersistMark): void {
+  if (sp.role !== 'Leader' || sp.phase !== 'Accept' || !ballotEquals(mark.n, sp.leaderState.nLeader)) return;
+  const ls = sp.leaderState;
+  const idx = Math.min(mark.idx, sp.st.acceptedIdx);
+  if (idx <= (ls.acceptedIdx.get(sp.pid) ?? 0)) return;
+  ls.setAcceptedIdx(sp.pid, idx);
+  decideChosen(sp);
+}
+
+/** decideChosen decides the highest index an accept quorum holds, if it is past the decided index. */
+function decideChosen<T, S>(sp: SequencePaxos<T, S>): void {
+  const chosen = sp.leaderState.maxChosenIdx();
+  if (chosen > sp.st.decidedIdx) decide(sp, chosen);
 }
 
 /** acceptStopSignLeader writes the stop sign after any batched entries and sends it to the followers. */
@@ -88,7 +112,7 @@ export function acceptStopSignLeader<T, S>(sp: SequencePaxos<T, S>, ss: StopSign
   const batch = sp.st.takeBatch();
   if (batch.length > 0) writeAndSendAccepts(sp, batch);
   const acceptedIdx = sp.st.setStopSign(ss);
-  sp.leaderState.setAcceptedIdx(sp.pid, acceptedIdx);
+  countOwnAccept(sp, acceptedIdx);
   for (const to of sp.leaderState.getPromisedFollowers()) sendAcceptStopSign(sp, to, ss);
 }
 
@@ -198,7 +222,7 @@ function handleMajorityPromises<T, S>(sp: SequencePaxos<T, S>): void {
     }
   }
   sp.phase = 'Accept';
-  ls.setAcceptedIdx(sp.pid, acceptedIdx);
+  countOwnAccept(sp, acceptedIdx);
   sp.logger?.info('leading: accept phase', { pid: sp.pid, ballot: ls.nLeader, acceptedIdx });
   for (const to of ls.getPromisedFollowers()) sendAcceptSync(sp, to);
 }
@@ -228,7 +252,9 @@ export function handleAccepted<T, S>(sp: SequencePaxos<T, S>, from: NodeId, acc:
   if (sp.role !== 'Leader' || sp.phase !== 'Accept' || !ballotEquals(acc.n, sp.leaderState.nLeader)) return;
   if (!sp.leaderState.getPromiseMeta(from)) return;
   sp.leaderState.setAcceptedIdx(from, acc.acceptedIdx);
-  if (acc.acceptedIdx > sp.st.decidedIdx && sp.leaderState.isChosen(acc.acceptedIdx)) decide(sp, acc.acceptedIdx);
+  // Deferred: the leader's own count may trail a follower's, so a lower index may be what is chosen.
+  if (sp.deferLeaderAccept) decideChosen(sp);
+  else if (acc.acceptedIdx > sp.st.decidedIdx && sp.leaderState.isChosen(acc.acceptedIdx)) decide(sp, acc.acceptedIdx);
 }
 
 function decide<T, S>(sp: SequencePaxos<T, S>, decidedIdx: number): void {

@@ -24,6 +24,20 @@ export interface SequencePaxosConfig {
   flexibleQuorum?: ClusterConfig['flexibleQuorum'];
   batchSize?: number;
   bufferSize?: number;
+  /**
+   * When true, the leader counts its own log toward an accept quorum only up to what the driver
+   * confirmed durable with `persisted(mark)`. The driver may then send AcceptDecide and Decide before
+   * its own flush: the leader writes in parallel with its followers, and every decision still rests
+   * on a quorum of flushed copies. Default false: the leader counts what it wrote at once, and the
+   * driver must flush before it sends anything.
+   */
+  deferLeaderAccept?: boolean;
+}
+
+/** PersistMark is how far the leader's log reached under ballot `n`, taken before a flush (see `persistMark`). */
+export interface PersistMark {
+  n: Ballot;
+  idx: number;
 }
 
 /** SequencePaxosOptions are the optional collaborators: snapshot logic and a logger. */
@@ -65,6 +79,8 @@ export class SequencePaxos<T, S = never> {
   preparesJustSent = false;
   /** @internal Highest ballot a peer answered our leadership with NotAccepted. */
   rejectedBy: Ballot | undefined;
+  /** @internal The leader counts its own accepts only through `persisted` (see SequencePaxosConfig). */
+  readonly deferLeaderAccept: boolean;
   private failure: Error | undefined;
 
   constructor(config: SequencePaxosConfig, storage: Storage<T, S>, options: SequencePaxosOptions<T, S> = {}) {
@@ -76,6 +92,7 @@ export class SequencePaxos<T, S = never> {
     this.configurationId = config.configurationId;
     this.quorum = new Quorum(this.nodes.length, config.flexibleQuorum);
     this.bufferSize = config.bufferSize ?? 100_000;
+    this.deferLeaderAccept = config.deferLeaderAccept ?? false;
     this.logger = options.logger;
     this.st = new InternalStorage<T, S>(storage, config.batchSize ?? 1, options.snapshot);
     this.leaderState = new LeaderState<T, S>(ZERO_BALLOT, this.nodes, this.quorum);
@@ -168,6 +185,25 @@ export class SequencePaxos<T, S = never> {
     this.leaderState.resetLatestAccepts();
     this.latestAccepted = undefined;
     return out;
+  }
+
+  /**
+   * persistMark records how far the leader's log reaches now (undefined unless leading in the Accept
+   * phase). A driver takes it together with the outgoing messages, flushes, and then hands it to
+   * `persisted`. Only meaningful with `deferLeaderAccept`.
+   */
+  persistMark(): PersistMark | undefined {
+    if (this.role !== 'Leader' || this.phase !== 'Accept') return undefined;
+    return { n: copyBallot(this.leaderState.nLeader), idx: this.st.acceptedIdx };
+  }
+
+  /**
+   * persisted tells the leader that its log up to `mark.idx` is durable: it now counts those entries
+   * toward the quorum, and decides what a quorum holds. A mark from an earlier ballot is ignored.
+   */
+  persisted(mark: PersistMark | undefined): void {
+    if (mark === undefined || !this.deferLeaderAccept) return;
+    this.guard(() => leader.handlePersisted(this, mark));
   }
 
   /** append proposes an entry; it is forwarded to the leader or buffered until one is known. */
