@@ -1,9 +1,10 @@
 /**
- * compare-etcd — our kv-store (examples/kv-store: 3 processes on loopback, durable SQLite, HTTP JSON
- * API) against etcd 3.4 (Debian `etcd-server`: 3 members on loopback, data in a temp folder, fsync on;
- * the `etcd3` npm client), same workload, same run, same machine: sequential puts (latency p50/p99)
- * and 1, 16, 64, 256 puts in flight (throughput), with 16 B and 1 KiB values. Both clients write to
- * the leader. Prints one table with the ratio ours/etcd per row; the last line is one JSON object
+ * compare-etcd — our kv-store (examples/kv-store: 3 processes on loopback, durable SQLite, driven over
+ * its native TCP client protocol with `KvTcpClient`) against etcd 3.4 (Debian `etcd-server`: 3 members
+ * on loopback, data in a temp folder, fsync on; driven over its native gRPC client, the `etcd3` npm
+ * package), same workload, same run, same machine: sequential puts (latency p50/p99) and 1, 16, 64,
+ * 256 puts in flight (throughput), with 16 B and 1 KiB values. Both clients write to the leader.
+ * Prints one table with the ratio ours/etcd per row; the last line is one JSON object
  * `{"throughputRatioVsEtcd64": R, "seqP50LatencyRatioVsEtcd": R}` (16 B values; null where etcd could
  * not run). A system that cannot be installed or started is skipped with the reason, never faked.
  *
@@ -72,7 +73,7 @@ async function main(): Promise<void> {
   let ours: KvStoreCluster | undefined;
   try {
     ours = await startKvStore();
-    log(`ours: kv-store, 3 processes, leader at ${ours.leaderUrl}`);
+    log(`ours: kv-store, 3 processes, native TCP client (KvTcpClient), leader pid ${ours.leaderPid} at ${ours.leaderClient} (HTTP ${ours.leaderUrl})`);
     await measureAll(ours.put, 'ours', set('ours'));
   } catch (err) {
     skipped.push(`ours skipped: ${err instanceof Error ? err.message : String(err)}`);

@@ -1,42 +1,25 @@
 /**
  * Our side of compare-etcd: the examples/kv-store service as 3 processes on loopback (durable SQLite
- * storage in a temp folder), started with the example's own `spawnReplica`, written to over its HTTP
- * JSON API with keep-alive connections.
+ * storage in a temp folder), started with the example's own `spawnReplica`, written to over its native
+ * TCP client protocol (`KvTcpClient`: one pipelined connection, as etcd is driven over its native gRPC
+ * client), aimed at the leader.
  */
-import http from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type ReplicaProcess, spawnReplica } from '../../../../examples/kv-store/src/cluster-process.js';
+import { KvTcpClient, KvTcpError } from '../../../../examples/kv-store/src/tcp-client.js';
 import { type PutFn, freePort, retryUntil } from './put-workload.js';
 
 /** KvStoreCluster is a running 3-process kv-store and a put function aimed at its leader. */
 export interface KvStoreCluster {
-  /** The leader's HTTP base URL (followers would forward to it: one hop more). */
+  /** The leader's HTTP base URL (for information; puts go over the client protocol). */
   leaderUrl: string;
+  /** The leader's pid and client-protocol address `host:port`, where `put` writes. */
+  leaderPid: number;
+  leaderClient: string;
   put: PutFn;
   stop(): Promise<void>;
-}
-
-/** requestJson sends one request over `agent` and resolves with the status and parsed body. */
-function requestJson(agent: http.Agent, url: URL, method: string, body?: string): Promise<{ status: number; json: unknown }> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(url, { method, agent, headers: body === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        try {
-          resolve({ status: res.statusCode ?? 0, json: JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown });
-        } catch (err) {
-          reject(err instanceof Error ? err : new Error(String(err)));
-        }
-      });
-      res.on('error', reject);
-    });
-    req.setTimeout(30_000, () => req.destroy(new Error('timeout')));
-    req.on('error', reject);
-    req.end(body);
-  });
 }
 
 /** stopProcesses sends SIGTERM, waits up to 5 s, then SIGKILLs what is left. */
@@ -48,7 +31,35 @@ async function stopProcesses(procs: ReplicaProcess[]): Promise<void> {
   await Promise.all(procs.map((p) => p.exited));
 }
 
-/** startKvStore starts 3 replicas, waits for a leader and a first acknowledged put. */
+/**
+ * agreedLeader asks every replica for its status and returns the leader when all of them name the same
+ * one and have promised its ballot (so it finished its prepare phase); otherwise it throws.
+ */
+async function agreedLeader(clients: Map<number, KvTcpClient>): Promise<number> {
+  const statuses = await Promise.all([...clients.values()].map((c) => c.status()));
+  const leader = statuses[0]?.leader ?? null;
+  if (leader === null || !clients.has(leader)) throw new Error('no leader yet');
+  for (const s of statuses) {
+    if (s.leader !== leader) throw new Error(`replicas disagree on the leader (${statuses.map((x) => `${x.pid}→${x.leader}`).join(', ')})`);
+    if (s.ballot?.pid !== leader) throw new Error(`replica ${s.pid} has not promised leader ${leader}'s ballot yet`);
+  }
+  return leader;
+}
+
+/** stableLeader waits for `agreedLeader` to give the same answer on three polls in a row, 100 ms apart. */
+async function stableLeader(clients: Map<number, KvTcpClient>, timeoutMs: number): Promise<number> {
+  return retryUntil('one leader all three replicas agree on', async () => {
+    const first = await agreedLeader(clients);
+    for (let i = 0; i < 2; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      const again = await agreedLeader(clients);
+      if (again !== first) throw new Error(`leader moved from ${first} to ${again}`);
+    }
+    return first;
+  }, timeoutMs);
+}
+
+/** startKvStore starts 3 replicas, connects a client to each, finds the leader and waits for a first acknowledged put. */
 export async function startKvStore(): Promise<KvStoreCluster> {
   const nodes = [1, 2, 3];
   const dataDir = mkdtempSync(join(tmpdir(), 'bench-kv-'));
@@ -56,7 +67,9 @@ export async function startKvStore(): Promise<KvStoreCluster> {
   const replicationPorts: Record<number, number> = {};
   for (const p of nodes) replicationPorts[p] = await freePort(21_000, taken);
   const procs = nodes.map((pid) => spawnReplica({ pid, nodes, replicationPorts, httpPort: 0, dataDir }));
+  const clients = new Map<number, KvTcpClient>();
   const stop = async (): Promise<void> => {
+    await Promise.all([...clients.values()].map((c) => c.close()));
     await stopProcesses(procs);
     rmSync(dataDir, { recursive: true, force: true });
   };
@@ -64,27 +77,31 @@ export async function startKvStore(): Promise<KvStoreCluster> {
     for (const p of procs) p.child.kill('SIGKILL');
   });
   try {
-    const urls = await Promise.all(procs.map((p) => p.ready));
-    const agent = new http.Agent({ keepAlive: true, maxSockets: 512 });
-    const leaderUrl = await retryUntil('a kv-store leader', async () => {
-      const { json } = await requestJson(agent, new URL('/status', urls[0]), 'GET');
-      const leader = (json as { leader?: number | null }).leader;
-      const url = typeof leader === 'number' ? urls[nodes.indexOf(leader)] : undefined;
-      if (url === undefined) throw new Error('no leader yet');
-      return url;
-    }, 60_000);
+    const infos = await Promise.all(procs.map((p) => p.readyInfo));
+    for (const [i, pid] of nodes.entries()) {
+      const info = infos[i];
+      if (info !== undefined) clients.set(pid, await KvTcpClient.connect(info.clientHost, info.clientPort));
+    }
+    let leader = await stableLeader(clients, 60_000);
     const put: PutFn = async (key, value) => {
-      const { status, json } = await requestJson(agent, new URL(`/kv/${encodeURIComponent(key)}`, leaderUrl), 'PUT', JSON.stringify({ value }));
-      if (status !== 200) throw new Error(`put ${key}: ${status} ${JSON.stringify(json)}`);
+      try {
+        await clients.get(leader)!.put(key, value);
+      } catch (err) {
+        // A replica that knows another leader says so: switch to it and try there once.
+        if (!(err instanceof KvTcpError) || err.leader === undefined || !clients.has(err.leader)) throw err;
+        leader = err.leader;
+        await clients.get(leader)!.put(key, value);
+      }
     };
     await retryUntil('a first kv-store put', () => put('hello', 'world'), 30_000);
+    leader = await stableLeader(clients, 30_000);
+    const info = infos[nodes.indexOf(leader)];
     return {
-      leaderUrl,
+      leaderUrl: info?.httpUrl ?? '?',
+      leaderPid: leader,
+      leaderClient: `${info?.clientHost ?? '?'}:${info?.clientPort ?? '?'}`,
       put,
-      stop: async () => {
-        agent.destroy();
-        await stop();
-      },
+      stop,
     };
   } catch (err) {
     await stop();
