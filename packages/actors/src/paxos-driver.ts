@@ -3,11 +3,13 @@ import {
   type LogEntry,
   type NodeId,
   type PaxosStatus,
+  type PersistMark,
   ProposeError,
   type ProposeErrorCode,
   SequencePaxos,
   type ServerConfig,
   SERVER_DEFAULTS,
+  sendsBeforeFlush,
 } from '@omnipaxos/core';
 import type { ChildReport, PaxosActorEvent } from './events.js';
 import type { ReplicaStorage, ReplicatedEntry } from './replicated-entry.js';
@@ -40,8 +42,14 @@ export interface PaxosActorInput<T> extends ChildActorInput<T> {
 /**
  * PaxosDriver is the Paxos actor's state: a SequencePaxos and its tick counters. Events are applied
  * synchronously; once per batch (a microtask) `drain` takes the outgoing messages and the newly
- * decided entries, awaits `storage.flush()` and only then sends and reports them — the durability
- * contract. Flushes are chained, so batches are published in order.
+ * decided entries and calls `storage.flush()` (flushes are chained, so batches go out in order).
+ *
+ * With a storage that flushes, the leader is pipelined (`deferLeaderAccept`, as etcd's leader writes
+ * in parallel with its followers): the leader's AcceptDecide and Decide go out before its own flush,
+ * the leader counts its own copy toward the quorum only once that flush completed (`persisted`), and
+ * everything else — promises, accepted acknowledgements, syncs — is sent only after the flush. So an
+ * entry is decided only when a quorum holds it durably, and decided entries are reported at once.
+ * Without `flush` (memory storage) every write is as durable as it gets when made: all goes at once.
  */
 export class PaxosDriver<T> {
   private sp: SequencePaxos<ReplicatedEntry<T>> | undefined;
@@ -54,6 +62,8 @@ export class PaxosDriver<T> {
   private drainScheduled = false;
   private failed = false;
   private flushChain: Promise<void> = Promise.resolve();
+  /** Flushes in progress whose drained messages wait for them: later messages wait too (link order). */
+  private heldBatches = 0;
   private crash: (error: unknown) => void = () => {};
 
   constructor(private readonly input: PaxosActorInput<T>) {
@@ -74,6 +84,7 @@ export class PaxosDriver<T> {
         ...(config.flexibleQuorum ? { flexibleQuorum: config.flexibleQuorum } : {}),
         ...(server.batchSize !== undefined ? { batchSize: server.batchSize } : {}),
         ...(server.bufferSize !== undefined ? { bufferSize: server.bufferSize } : {}),
+        ...(storage.flush !== undefined ? { deferLeaderAccept: true } : {}),
       },
       storage,
     );
@@ -164,12 +175,14 @@ export class PaxosDriver<T> {
     let messages;
     let decided: LogEntry<ReplicatedEntry<T>, never>[] | undefined;
     let fromIdx = this.reportedIdx;
+    let mark: PersistMark | undefined;
     try {
       // A drain ends the core's batch: the events of one microtask (e.g. one packed hand-over of
       // appends from the supervisor) are a batch already, so a partial batch is not held for the
       // flush timeout.
       sp.flushBatchTimeout();
       messages = sp.takeOutgoingMessages();
+      mark = sp.persistMark();
       const decidedIdx = sp.getDecidedIdx();
       if (decidedIdx > this.reportedIdx) {
         decided = sp.readDecidedSuffix(this.reportedIdx) ?? [];
@@ -181,27 +194,33 @@ export class PaxosDriver<T> {
       this.fail(err);
       return;
     }
+    const { transport, parent, incarnation } = this.input;
+    // Decided means held durably by a quorum (see the class comment): report it now.
+    if (decided && decided.length > 0) parent.send({ type: 'omnipaxos.decided', incarnation, fromIdx, entries: decided });
     const flush = this.input.storage.flush?.bind(this.input.storage);
     if (!flush) {
-      this.publish(messages, fromIdx, decided);
+      for (const m of messages) transport.send(m);
       return;
     }
+    const held: typeof messages = [];
+    for (const m of messages) {
+      if (this.heldBatches === 0 && held.length === 0 && sendsBeforeFlush(m)) transport.send(m);
+      else held.push(m);
+    }
+    if (held.length > 0) this.heldBatches++;
     this.flushChain = this.flushChain
       .then(flush)
-      .then(() => this.publish(messages, fromIdx, decided))
+      .then(() => {
+        if (held.length > 0) this.heldBatches--;
+        if (this.failed) return;
+        for (const m of held) transport.send(m);
+        if (mark !== undefined) {
+          sp.persisted(mark);
+          this.scheduleDrain();
+        }
+      })
       .catch((err: unknown) => this.fail(err));
   };
-
-  private publish(
-    messages: ReturnType<SequencePaxos<ReplicatedEntry<T>>['takeOutgoingMessages']>,
-    fromIdx: number,
-    decided: LogEntry<ReplicatedEntry<T>, never>[] | undefined,
-  ): void {
-    if (this.failed) return;
-    const { transport, parent, incarnation } = this.input;
-    for (const m of messages) transport.send(m);
-    if (decided && decided.length > 0) parent.send({ type: 'omnipaxos.decided', incarnation, fromIdx, entries: decided });
-  }
 
   private reportStatus(sp: SequencePaxos<ReplicatedEntry<T>>): void {
     const status: PaxosStatus = sp.getStatus();

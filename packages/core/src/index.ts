@@ -37,7 +37,7 @@ export { OmniPaxos, type OmniPaxosOptions } from './omnipaxos.js';
 export { Quorum } from './quorum.js';
 export type { PaxosStatus, Phase, Role } from './roles.js';
 export { type MessageStatus, type SequenceNumber, checkSequence } from './sequence-number.js';
-export { type PersistMark, SequencePaxos, type SequencePaxosConfig, type SequencePaxosOptions } from './sequence-paxos/sequence-paxos.js';
+export { type PersistMark, SequencePaxos, sendsBeforeFlush, type SequencePaxosConfig, type SequencePaxosOptions } from './sequence-paxos/sequence-paxos.js';
 export { ComposedStorage, type PaxosState, type Sequence } from './storage/composed-storage.js';
 export { MemoryStorage } from './storage/memory-storage.js';
 export { Storage, type StorageOp } from './storage/storage.js';

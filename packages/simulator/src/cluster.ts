@@ -10,6 +10,7 @@ import {
   Prng,
   ProposeError,
   type ServerConfig,
+  sendsBeforeFlush,
   StorageError,
 } from '@omnipaxos/core';
 import { type ClusterOptions, SimulationError } from './cluster-options.js';
@@ -33,12 +34,6 @@ interface HeldOutput<T, S> {
   mark: PersistMark | undefined;
 }
 
-/** sendsBeforeFlush lists what a pipelining driver sends before its own flush (see ClusterOptions.durability). */
-function sendsBeforeFlush<T, S>(m: Message<T, S>): boolean {
-  if (m.kind !== 'SequencePaxos') return true;
-  const t = m.msg.type;
-  return t === 'AcceptDecide' || t === 'Decide' || t === 'ProposalForward';
-}
 
 /**
  * Cluster runs OmniPaxos replicas on virtual ticks over a simulated network: every message is
@@ -232,7 +227,8 @@ export class Cluster<T = string, S = never> {
       // this node still waits (per-link order is kept); the rest waits for the node's next flush.
       const waiting: Message<T, S>[] = [];
       for (const m of out) {
-        if (queue.length === 0 && waiting.length === 0 && sendsBeforeFlush(m)) this.route(m);
+        // Leader election runs apart from the Paxos actor's flushes: its messages never wait.
+        if (m.kind !== 'SequencePaxos' || (queue.length === 0 && waiting.length === 0 && sendsBeforeFlush(m))) this.route(m);
         else waiting.push(m);
       }
       if (waiting.length > 0 || queue.length > 0 || this.volatile.get(pid)?.hasUnflushedWrites()) {

@@ -1,9 +1,10 @@
 /**
- * One replica process of the kill -9 test. It follows the durability contract: after handling a
- * batch of messages and ticks it takes the outgoing messages, flushes storage, and only then sends
- * them and reports newly decided entries to the parent.
+ * One replica process of the kill -9 test, driven like the actors' Paxos driver: after a batch of
+ * messages and ticks it reports newly decided entries to the parent at once (with
+ * `deferLeaderAccept` they are held durably by a quorum), sends the leader's AcceptDecide / Decide
+ * before its own flush, flushes, then sends the rest and tells the leader what is now durable.
  */
-import { OmniPaxos, type SnapshotLogic } from '@omnipaxos/core';
+import { OmniPaxos, type SnapshotLogic, sendsBeforeFlush } from '@omnipaxos/core';
 import { SqliteStorage } from '@omnipaxos/storage-sqlite';
 import type { Dump, Entry, FromChild, Snap, ToChild } from './kill9-protocol.js';
 
@@ -32,13 +33,13 @@ try {
   op = new OmniPaxos<Entry, Snap>(
     { clusterConfig: { configurationId: 1, nodes }, serverConfig: { pid, electionTickTimeout: 4, resendMessageTickTimeout: 10 } },
     storage,
-    useSnapshots ? { snapshot: snapshotLogic } : {},
+    { deferLeaderAccept: true, ...(useSnapshots ? { snapshot: snapshotLogic } : {}) },
   );
 } catch (err) {
   fail(err);
 }
 
-/** reported is the decided index already reported to the parent (after a flush). */
+/** reported is the decided index already reported to the parent. */
 let reported = storage!.getCompactedIdx();
 let scheduled = false;
 
@@ -46,15 +47,22 @@ function drain(): void {
   scheduled = false;
   try {
     const out = op.takeOutgoingMessages();
+    const mark = op.persistMark();
     const decided = op.getDecidedIdx();
-    storage.flushSync(); // the barrier: what follows is durable
-    if (out.length > 0) send({ t: 'out', msgs: out });
     if (decided > reported) {
       const from = Math.max(reported, op.getCompactedIdx());
       const entries = storage.getEntries(from, decided);
       send({ t: 'decided', pid, from, entries, leader: op.getCurrentLeader()?.pid ?? 0 });
       reported = decided;
     }
+    const early: typeof out = [];
+    const held: typeof out = [];
+    for (const m of out) (held.length === 0 && (m.kind === 'BLE' || sendsBeforeFlush(m)) ? early : held).push(m);
+    if (early.length > 0) send({ t: 'out', msgs: early });
+    storage.flushSync(); // the barrier: what follows is durable
+    if (held.length > 0) send({ t: 'out', msgs: held });
+    op.persisted(mark);
+    if (op.getDecidedIdx() > reported) schedule();
     const failure = op.getFailure();
     if (failure) fail(failure);
   } catch (err) {
