@@ -8,6 +8,7 @@ import {
   type ProposeErrorCode,
   SequencePaxos,
   type ServerConfig,
+  ballotEquals,
   SERVER_DEFAULTS,
   sendsBeforeFlush,
 } from '@omnipaxos/core';
@@ -64,6 +65,8 @@ export class PaxosDriver<T> {
   private flushChain: Promise<void> = Promise.resolve();
   /** Flushes in progress whose drained messages wait for them: later messages wait too (link order). */
   private heldBatches = 0;
+  /** The last leader mark handed to a flush: a drain that writes nothing new need not flush. */
+  private lastMark: PersistMark | undefined;
   private crash: (error: unknown) => void = () => {};
 
   constructor(private readonly input: PaxosActorInput<T>) {
@@ -207,6 +210,10 @@ export class PaxosDriver<T> {
       if (this.heldBatches === 0 && held.length === 0 && sendsBeforeFlush(m)) transport.send(m);
       else held.push(m);
     }
+    // A flush is needed only for messages that wait for it or for leader writes not yet counted.
+    const newMark = mark !== undefined && (this.lastMark === undefined || !ballotEquals(mark.n, this.lastMark.n) || mark.idx > this.lastMark.idx);
+    if (held.length === 0 && !newMark) return;
+    if (newMark) this.lastMark = mark;
     if (held.length > 0) this.heldBatches++;
     this.flushChain = this.flushChain
       .then(flush)
@@ -215,8 +222,10 @@ export class PaxosDriver<T> {
         if (this.failed) return;
         for (const m of held) transport.send(m);
         if (mark !== undefined) {
+          const decidedBefore = sp.getDecidedIdx();
           sp.persisted(mark);
-          this.scheduleDrain();
+          // Drain again only if counting our durable copy decided something (Decides to send, entries to report).
+          if (sp.getDecidedIdx() !== decidedBefore) this.scheduleDrain();
         }
       })
       .catch((err: unknown) => this.fail(err));
