@@ -59,27 +59,42 @@ export class PeerLink {
     this.onState(this.pid, state);
   }
 
-  /** enqueue queues an encoded message frame and writes what the socket takes. */
+  /**
+   * enqueue queues an encoded message frame; the frames queued during one event-loop turn are written
+   * together at its end (one system call on loopback costs as much as encoding many messages).
+   */
   enqueue(frame: Buffer): void {
     if (!this.enabled || this.state === 'closed') {
       this.dropped++;
       return;
     }
     this.dropped += this.queue.push(frame);
-    this.flush();
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(this.scheduledFlush);
+    }
   }
 
-  /** flush writes queued frames until the queue is empty or the socket pushes back. */
+  private flushScheduled = false;
+  private readonly scheduledFlush = (): void => {
+    this.flushScheduled = false;
+    this.flush();
+  };
+
+  /** flush writes queued frames (as one vectored write) until the queue is empty or the socket pushes back. */
   flush(): void {
     const fs = this.current;
     if (fs === undefined) return;
+    const socket = fs.socket;
+    socket.cork();
     // A socket the peer already ended is not writable even before its 'close' event: keep the frames.
-    while (this.writable && this.queue.length > 0 && !fs.closed && fs.socket.writable) {
+    while (this.writable && this.queue.length > 0 && !fs.closed && socket.writable) {
       const frame = this.queue.shift();
       if (frame === undefined) break;
       this.sent++;
       if (!fs.writeFrame(frame)) this.writable = false;
     }
+    socket.uncork();
   }
 
   /**
