@@ -215,8 +215,16 @@ export class PaxosDriver<T> {
     if (held.length === 0 && !newMark) return;
     if (newMark) this.lastMark = mark;
     if (held.length > 0) this.heldBatches++;
+    // The flush starts now (overlapping the ones still running: a later fsync never waits for an
+    // earlier one); only what follows it is chained, so batches go out in order.
+    let flushed: Promise<void>;
+    try {
+      flushed = flush();
+    } catch (err) {
+      flushed = Promise.reject(err);
+    }
     this.flushChain = this.flushChain
-      .then(flush)
+      .then(() => flushed)
       .then(() => {
         if (held.length > 0) this.heldBatches--;
         if (this.failed) return;
