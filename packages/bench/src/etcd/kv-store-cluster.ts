@@ -59,14 +59,14 @@ async function stableLeader(clients: Map<number, KvTcpClient>, timeoutMs: number
   }, timeoutMs);
 }
 
-/** startKvStore starts 3 replicas, connects a client to each, finds the leader and waits for a first acknowledged put. */
-export async function startKvStore(): Promise<KvStoreCluster> {
+/** startKvStore starts 3 replicas (with extra node flags `nodeArgs`, e.g. `--cpu-prof`), connects a client to each, finds the leader and waits for a first acknowledged put. */
+export async function startKvStore(nodeArgs: string[] = []): Promise<KvStoreCluster> {
   const nodes = [1, 2, 3];
   const dataDir = mkdtempSync(join(tmpdir(), 'bench-kv-'));
   const taken = new Set<number>();
   const replicationPorts: Record<number, number> = {};
   for (const p of nodes) replicationPorts[p] = await freePort(21_000, taken);
-  const procs = nodes.map((pid) => spawnReplica({ pid, nodes, replicationPorts, httpPort: 0, dataDir }));
+  const procs = nodes.map((pid) => spawnReplica({ pid, nodes, replicationPorts, httpPort: 0, dataDir, nodeArgs }));
   const clients = new Map<number, KvTcpClient>();
   const stop = async (): Promise<void> => {
     await Promise.all([...clients.values()].map((c) => c.close()));
