@@ -74,6 +74,8 @@ export class SqliteStorage<T, S = never> implements Storage<T, S> {
   private closed = false;
   /** The write-ahead log this storage fdatasyncs itself (backgroundSync), opened at the first flush. */
   private readonly wal: WalFile | undefined;
+  /** The latest background log sync, until it completes: a flush with nothing to commit waits for it. */
+  private syncing: Promise<void> | undefined;
 
   private constructor(options: SqliteStorageOptions<T, S>) {
     this.path = options.path;
@@ -225,7 +227,8 @@ export class SqliteStorage<T, S = never> implements Storage<T, S> {
   /** flush commits every write so far with a durable sync (one fsync for the whole batch). */
   flush(): Promise<void> {
     try {
-      if (!this.commit()) return Promise.resolve();
+      // Nothing new to commit: the writes so far are durable once the sync in flight (if any) is.
+      if (!this.commit()) return this.syncing ?? Promise.resolve();
       const wal = this.wal;
       if (wal === undefined) return Promise.resolve();
       let synced: Promise<void>;
@@ -234,9 +237,17 @@ export class SqliteStorage<T, S = never> implements Storage<T, S> {
       } catch (err) {
         synced = Promise.reject(err);
       }
-      return synced.catch((err: unknown) => {
-        throw this.fail(`flush failed: the write-ahead log could not be synced, writes may not be durable: ${describe(err)}`, err);
-      });
+      const done: Promise<void> = synced.then(
+        () => {
+          if (this.syncing === done) this.syncing = undefined;
+        },
+        (err: unknown) => {
+          if (this.syncing === done) this.syncing = undefined;
+          throw this.fail(`flush failed: the write-ahead log could not be synced, writes may not be durable: ${describe(err)}`, err);
+        },
+      );
+      this.syncing = done;
+      return done;
     } catch (err) {
       return Promise.reject(err);
     }
@@ -264,9 +275,9 @@ export class SqliteStorage<T, S = never> implements Storage<T, S> {
     return true;
   }
 
-  /** hasUnflushedWrites is true when writes wait for the next flush. */
+  /** hasUnflushedWrites is true when writes wait for the next flush, or for the log sync in flight. */
   hasUnflushedWrites(): boolean {
-    return !this.closed && this.db.inTransaction;
+    return !this.closed && (this.db.inTransaction || this.syncing !== undefined);
   }
 
   /** close flushes pending writes and closes the database; later calls do nothing. */

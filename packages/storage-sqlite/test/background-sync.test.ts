@@ -30,6 +30,17 @@ describe('SqliteStorage backgroundSync (the log fsync runs on the thread pool)',
     again.close();
   });
 
+  it('counts writes as unflushed until their sync completes; a flush with nothing new waits for that sync', async () => {
+    const s = SqliteStorage.open<string>({ path: fresh(), clusterId: 'c', pid: 1 });
+    s.appendEntries(['a']);
+    const first = s.flush();
+    expect(s.hasUnflushedWrites()).toBe(true); // committed, not yet synced
+    expect(s.flush()).toBe(first); // nothing new to commit: it is durable when that sync is
+    await first;
+    expect(s.hasUnflushedWrites()).toBe(false);
+    s.close();
+  });
+
   it('flushSync is durable on return in both modes', () => {
     for (const backgroundSync of [true, false]) {
       const path = fresh();
