@@ -101,7 +101,7 @@ class ClientConnection {
     return { id, error, code: 'unavailable', ...(leader !== null && leader !== this.backend.pid ? { leader } : {}) };
   }
 
-  /** send queues one response; every response queued before the next check phase goes out in one write. */
+  /** send queues one response; the responses queued by one batch of decisions (one microtask run) go out in one write. */
   private send(response: ClientResponse): void {
     if (this.closed) return;
     let frame: Buffer;
@@ -113,7 +113,7 @@ class ClientConnection {
     this.out.push(frame);
     if (!this.flushScheduled) {
       this.flushScheduled = true;
-      setImmediate(() => this.flush());
+      queueMicrotask(() => this.flush());
     }
   }
 

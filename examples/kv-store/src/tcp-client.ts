@@ -163,7 +163,7 @@ export class KvTcpClient {
     this.out.push(encodeFrame(payload));
     if (!this.flushScheduled) {
       this.flushScheduled = true;
-      setImmediate(() => this.flush());
+      queueMicrotask(() => this.flush());
     }
     return new Promise((resolve, reject) => {
       this.pending.set(id, { what, deadline: performance.now() + this.timeoutMs, resolve, reject });

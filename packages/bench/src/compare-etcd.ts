@@ -17,6 +17,8 @@ import { type PutFn, measureSequential, measureThroughput, valueOf } from './etc
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
 const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 0.5);
 const SEQ_PUTS = Number(process.env.BENCH_SEQ_PUTS ?? 500);
+const WARMUP_LOAD_SECONDS = 2;
+const WARMUP_SEQ_PUTS = 300;
 const SIZES = [16, 1024];
 const IN_FLIGHT = [1, 16, 64, 256];
 
@@ -31,9 +33,15 @@ interface Metric {
 
 const log = (line: string): void => console.log(line);
 
-/** measureAll runs the whole workload against one system (after a 1 s warm-up), reporting each figure to `set`. */
+/**
+ * measureAll runs the whole workload against one system, reporting each figure to `set`. It first
+ * warms the system and its client up the same way for both systems (discarded): WARMUP_LOAD_SECONDS
+ * at 64 puts in flight, then WARMUP_SEQ_PUTS sequential puts, so JIT compilation and the first
+ * checkpoints are behind us before the first row.
+ */
 async function measureAll(put: PutFn, label: string, set: (size: number, name: string, unit: Metric['unit'], v: number) => void): Promise<void> {
-  await measureThroughput(put, valueOf(16), 16, 1, 0); // warm-up of the system and its client, discarded
+  await measureThroughput(put, valueOf(16), 64, WARMUP_LOAD_SECONDS, 0);
+  await measureSequential(put, valueOf(16), WARMUP_SEQ_PUTS, 0);
   for (const size of SIZES) {
     const value = valueOf(size);
     const seq = await measureSequential(put, value, SEQ_PUTS, 30);
@@ -69,7 +77,7 @@ async function main(): Promise<void> {
   };
   const skipped: string[] = [];
 
-  log(`compare-etcd: ${SEQ_PUTS} sequential puts per size, ${SECONDS} s per throughput row (after ${WARMUP_SECONDS} s warm-up), values ${SIZES.join(' B and ')} B`);
+  log(`compare-etcd: ${SEQ_PUTS} sequential puts per size, ${SECONDS} s per throughput row (after ${WARMUP_SECONDS} s warm-up), values ${SIZES.join(' B and ')} B; each system warmed up first with ${WARMUP_LOAD_SECONDS} s at 64 in flight and ${WARMUP_SEQ_PUTS} sequential puts`);
   let ours: KvStoreCluster | undefined;
   try {
     ours = await startKvStore();
