@@ -57,7 +57,7 @@ try {
     pairs.push({ fdatasyncPerSec, workers, single });
   }
   console.log(
-    `storage throughput: 3 replicas, SqliteStorage (WAL, synchronous=${SYNC.toUpperCase()}), ${SECONDS}s per row, ` +
+    `storage throughput: 3 replicas, SqliteStorage (WAL, ${SYNC === 'full' ? 'one fdatasync of the log per flush (backgroundSync)' : `synchronous=${SYNC.toUpperCase()}`}), ${SECONDS}s per row, ` +
       `${PAYLOAD.length}-byte payloads; load average ${loadBefore} before, ${load()} after`,
   );
   console.log(
