@@ -79,6 +79,15 @@ export class HistoryPersistence<T> {
   }
 
   /**
+   * mustFlush makes the next `save` flush `storage` first: the record is about to point at it (a
+   * configuration that just finished, whose last writes — the decided stop sign — may not be durable
+   * yet, since decided entries are reported before the flush).
+   */
+  mustFlush(storage: ReplicaStorage<T>): void {
+    this.dirty.add(storage);
+  }
+
+  /**
    * save records `history` and `current` durably: it flushes the storages written since the last save,
    * then saves the record, then runs `after` (e.g. trimming storages a new snapshot covers). Without a
    * HistoryStore, `after` runs at once.

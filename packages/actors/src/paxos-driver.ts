@@ -223,6 +223,9 @@ export class PaxosDriver<T> {
     } catch (err) {
       flushed = Promise.reject(err);
     }
+    // The chain reaches this flush only after the earlier ones: until then its rejection is handled
+    // there, not reported as unhandled (which would end the process instead of failing the actor).
+    flushed.catch(() => undefined);
     this.flushChain = this.flushChain
       .then(() => flushed)
       .then(() => {

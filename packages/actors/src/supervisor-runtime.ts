@@ -210,6 +210,7 @@ export class SupervisorRuntime<T> {
     if (last?.kind === 'StopSign' && last.decided) {
       const old = this.config;
       this.history.append(old, this.localDelivered - 1, storageReader(this.storage), trimmer(this.storage, this.localDelivered - 1));
+      this.persistence.mustFlush(this.storage); // the record below points at it: its stop sign must be durable first
       this.handover.startAnnounce(old, last.stopSign.nextConfig);
       emits.push(...this.becomeNextConfig(last.stopSign.nextConfig));
       this.persistence.save(this.history, this.config);

@@ -10,6 +10,7 @@ import {
   Prng,
   ProposeError,
   type ServerConfig,
+  type Storage,
   sendsBeforeFlush,
   StorageError,
 } from '@omnipaxos/core';
@@ -286,6 +287,7 @@ export class Cluster<T = string, S = never> {
     this.alive.delete(pid);
     const v = this.volatile.get(pid);
     if (!v) return;
+    this.checkDurableQuorum();
     this.held.set(pid, []);
     const lost = v.loseUnflushed();
     if (lost > 0) this.event(`${pid} lost ${lost} unflushed writes`);
@@ -324,6 +326,24 @@ export class Cluster<T = string, S = never> {
     if (this.options.onEvent) this.event(describeMessage(m));
     else this.remember({ t: this.now, m });
     this.guarded(m.to, 'handleIncoming', () => this.replica(m.to).handleIncoming(m));
+  }
+
+  /**
+   * checkDurableQuorum (deferred mode) checks that every decided entry is on a write quorum's durable
+   * storage — what must hold for a crash of any set of servers never to lose a decided entry.
+   */
+  checkDurableQuorum(): void {
+    if (!this.deferred || this.options.checkInvariants === false) return;
+    const durable = new Map<NodeId, Storage<T, S>>();
+    for (const [pid, v] of this.volatile) durable.set(pid, v.durableView());
+    const n = this.nodes.length;
+    const quorum = this.clusterConfig.flexibleQuorum?.writeQuorumSize ?? Math.floor(n / 2) + 1;
+    try {
+      this.checker.checkDurableQuorum(durable, quorum);
+    } catch (err) {
+      if (err instanceof InvariantViolation) this.fail(`invariant violated: ${err.message}`, err);
+      throw err;
+    }
   }
 
   /** checkInvariants checks every live replica now (also run after each delivery round). */

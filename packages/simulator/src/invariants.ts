@@ -1,4 +1,4 @@
-import type { NodeId, OmniPaxos } from '@omnipaxos/core';
+import type { NodeId, OmniPaxos, Storage } from '@omnipaxos/core';
 import { describeBallot, describeValue } from './describe.js';
 
 /** InvariantViolation is thrown when a safety property of the replicated log is broken. */
@@ -96,6 +96,30 @@ export class InvariantChecker<T, S> {
       idx += 1;
     }
     this.lastDecided.set(pid, now);
+  }
+
+  /**
+   * checkDurableQuorum checks that every entry decided so far is held durably by at least `quorum` of
+   * `durable` (each server's durable storage: what a crash now would leave): an index below a
+   * storage's compacted index counts as held. Run it where a crash can lose unflushed writes.
+   */
+  checkDurableQuorum(durable: ReadonlyMap<NodeId, Storage<T, S>>, quorum: number): void {
+    for (const [idx, key] of this.decided) {
+      let holders = 0;
+      for (const s of durable.values()) {
+        if (idx < s.getCompactedIdx()) holders += 1;
+        else if (key.startsWith('stopsign:')) {
+          const ss = s.getStopsign();
+          if (ss !== undefined && s.getLogLen() === idx && `stopsign:c${ss.nextConfig.configurationId}` === key) holders += 1;
+        } else {
+          const e = s.getEntries(idx, idx + 1)[0];
+          if (e !== undefined && this.keyOf(e) === key) holders += 1;
+        }
+      }
+      if (holders < quorum) {
+        throw new InvariantViolation(`${key}, decided at ${idx}, is durable on ${holders} servers only (a write quorum is ${quorum})`);
+      }
+    }
   }
 
   /** checkLeaders checks that no two replicas lead with one ballot and that a leader leads its own ballot. */

@@ -34,6 +34,8 @@ export interface RandomRunResult {
   durability: 'immediate' | 'deferred';
   crashes: number;
   storageFailures: number;
+  /** Whole-cluster crashes (deferred durability mode only). */
+  powerLosses: number;
   /** Ticks from healing until every post-heal proposal was decided everywhere. */
   recoveryTicks: number;
 }
@@ -102,6 +104,7 @@ export function runRandomFaults(options: RandomRunOptions): RandomRunResult {
   let proposals = 0;
   let crashes = 0;
   let storageFailures = 0;
+  let powerLosses = 0;
   const down = new Set<NodeId>();
   for (let t = 0; t < faultTicks; t++) {
     const r = prng.next();
@@ -137,6 +140,12 @@ export function runRandomFaults(options: RandomRunOptions): RandomRunResult {
       const ids = prng.shuffle([...c.nodes]);
       const cut = prng.range(1, n - 1);
       c.partition([ids.slice(0, cut), ids.slice(cut)]);
+    } else if (r < 0.088 && durability === 'deferred') {
+      // A power loss: every server crashes at once, losing what it had not flushed, and restarts.
+      for (const pid of c.aliveNodes()) c.crash(pid);
+      for (const pid of c.nodes) c.restart(pid);
+      down.clear();
+      powerLosses += 1;
     }
     if (prng.chance(0.3)) c.propose(prng.pick(c.nodes), `e${proposals++}`);
     c.tick();
@@ -194,6 +203,7 @@ export function runRandomFaults(options: RandomRunOptions): RandomRunResult {
     durability,
     crashes,
     storageFailures,
+    powerLosses,
     recoveryTicks: c.now - healedAt,
   };
 }

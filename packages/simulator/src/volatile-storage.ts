@@ -17,6 +17,8 @@ export class VolatileStorage<T, S = never> implements Storage<T, S> {
   /** Every write made durable so far, in order: a crash rebuilds the storage from them. */
   private readonly durable: StorageOp<T, S>[] = [];
   private pending: StorageOp<T, S>[] = [];
+  /** What a crash now would leave: the durable writes applied. */
+  private readonly durableStore = new MemoryStorage<T, S>();
 
   /** hasUnflushedWrites is true when a crash now would lose writes. */
   hasUnflushedWrites(): boolean {
@@ -25,8 +27,14 @@ export class VolatileStorage<T, S = never> implements Storage<T, S> {
 
   /** persist makes every write so far durable (one flush). */
   persist(): void {
+    if (this.pending.length > 0) this.durableStore.writeAtomically(structuredClone(this.pending));
     for (const op of this.pending) this.durable.push(op);
     this.pending = [];
+  }
+
+  /** durableView reads what a crash now would leave (do not write to it). */
+  durableView(): Storage<T, S> {
+    return this.durableStore;
   }
 
   /** loseUnflushed drops the writes since the last persist, as a crash does; returns how many were lost. */

@@ -90,7 +90,9 @@ export class SqliteStorage<T, S = never> implements Storage<T, S> {
       const background = synchronous === 'full' && (options.backgroundSync ?? true);
       // NORMAL syncs the log before and the database after each checkpoint; we sync each commit.
       db.pragma(`synchronous = ${background ? 'NORMAL' : synchronous.toUpperCase()}`);
-      this.wal = background ? new WalFile(`${options.path}-wal`) : undefined;
+      // The log sits next to the file SQLite really opened (a symlink or a relative path resolved).
+      const file = (db.pragma('database_list') as { name: string; file: string }[]).find((d) => d.name === 'main')?.file;
+      this.wal = background ? new WalFile(`${file || options.path}-wal`) : undefined;
       initSchema(db, options.path, this.identity, options.verify ?? true);
       this.state = loadState(db, options.path);
       this.stmt = {
@@ -240,6 +242,8 @@ export class SqliteStorage<T, S = never> implements Storage<T, S> {
       const done: Promise<void> = synced.then(
         () => {
           if (this.syncing === done) this.syncing = undefined;
+          // An earlier sync failed: SQLite would drop everything from there on at restart.
+          if (this.failure) throw this.failure;
         },
         (err: unknown) => {
           if (this.syncing === done) this.syncing = undefined;
@@ -255,7 +259,8 @@ export class SqliteStorage<T, S = never> implements Storage<T, S> {
 
   /** flushSync is `flush()` for synchronous drivers: it returns once the writes are durable. */
   flushSync(): void {
-    if (!this.commit()) return;
+    // Also sync when nothing is new to commit but a background sync has not completed yet.
+    if (!this.commit() && this.syncing === undefined) return;
     try {
       this.wal?.syncNow();
     } catch (err) {
@@ -292,11 +297,15 @@ export class SqliteStorage<T, S = never> implements Storage<T, S> {
     }
   }
 
-  /** discard closes the database and drops the writes not yet flushed, as a crash would. */
+  /**
+   * discard closes the database and drops the writes not yet committed, as a crash would (for tests).
+   * A flush still waiting for its background sync rejects; what it committed stays in the file (SQLite
+   * checkpoints on close), where a power loss could have taken it.
+   */
   discard(): void {
     if (this.closed) return;
     this.closed = true;
-    this.wal?.close();
+    this.wal?.close(true);
     this.db.close();
   }
 

@@ -1,4 +1,4 @@
-import { renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { renameSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { StorageError } from '@omnipaxos/core';
 import { SqliteStorage } from '@omnipaxos/storage-sqlite';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -64,6 +64,46 @@ describe('SqliteStorage backgroundSync (the log fsync runs on the thread pool)',
     await expect(s.flush()).rejects.toBeInstanceOf(StorageError);
     expect(() => s.getLogLen()).toThrow(StorageError);
     s.discard();
+  });
+
+  it('syncs the log next to the real file when the database path is a symlink', async () => {
+    const target = fresh();
+    const link = dir.file(`link-${n++}.sqlite`);
+    SqliteStorage.open<string>({ path: target, clusterId: 'c', pid: 1 }).close();
+    symlinkSync(target, link);
+    const s = SqliteStorage.open<string>({ path: link, clusterId: 'c', pid: 1 });
+    s.appendEntries(['a']);
+    await s.flush();
+    s.close();
+    const again = SqliteStorage.open<string>({ path: target, clusterId: 'c', pid: 1 });
+    expect(again.getSuffix(0)).toEqual(['a']);
+    again.close();
+  });
+
+  it('close while syncs are in flight lets them complete', async () => {
+    const s = SqliteStorage.open<string>({ path: fresh(), clusterId: 'c', pid: 1 });
+    const flushes: Promise<void>[] = [];
+    for (let i = 0; i < 20; i++) {
+      s.appendEntries([`e${i}`]);
+      flushes.push(s.flush());
+    }
+    s.close();
+    const results = await Promise.allSettled(flushes);
+    expect(results.filter((r) => r.status === 'rejected')).toEqual([]);
+  });
+
+  it('WalFile runs one sync at a time: syncs asked for meanwhile share one follow-up', async () => {
+    const path = dir.file('group.log');
+    writeFileSync(path, 'x');
+    const wal = new WalFile(path);
+    const first = wal.sync();
+    const second = wal.sync();
+    const third = wal.sync();
+    expect(second).toBe(third);
+    expect(second).not.toBe(first);
+    await Promise.all([first, second, third]);
+    wal.close();
+    await expect(wal.sync()).rejects.toThrow(/closed/);
   });
 
   it('WalFile follows the path when the file behind it is replaced', async () => {

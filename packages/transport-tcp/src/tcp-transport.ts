@@ -241,6 +241,7 @@ export class TcpTransport<T, S = never> implements Transport<T, S> {
     this.state = 'closed';
     for (const link of this.links.values()) {
       link.cancelRedial();
+      link.flush(); // what was sent this turn still goes out, as it did before writes were coalesced
       link.discardQueue();
       link.setState('closed');
       link.dialing?.close('transport closed');
