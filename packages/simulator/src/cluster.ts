@@ -9,9 +9,9 @@ import {
   type PersistMark,
   Prng,
   ProposeError,
+  Quorum,
   type ServerConfig,
   type Storage,
-  sendsBeforeFlush,
   StorageError,
 } from '@omnipaxos/core';
 import { type ClusterOptions, SimulationError } from './cluster-options.js';
@@ -19,7 +19,7 @@ import { describeLog, describeMessage, describeState } from './describe.js';
 import { FaultyStorage } from './faulty-storage.js';
 import { InvariantChecker, InvariantViolation } from './invariants.js';
 import { LinkMatrix } from './link-matrix.js';
-import { VolatileStorage } from './volatile-storage.js';
+import { DeferredDisk } from './deferred-disk.js';
 
 interface InFlight<T, S> {
   deliverAt: number;
@@ -28,12 +28,6 @@ interface InFlight<T, S> {
 }
 
 const MAX_ROUNDS_PER_TICK = 10_000;
-
-/** HeldOutput is what a node in `deferred` durability mode drained and may send only after its next flush. */
-interface HeldOutput<T, S> {
-  messages: Message<T, S>[];
-  mark: PersistMark | undefined;
-}
 
 
 /**
@@ -52,10 +46,8 @@ export class Cluster<T = string, S = never> {
   now = 0;
   private readonly replicas = new Map<NodeId, OmniPaxos<T, S>>();
   private readonly storages = new Map<NodeId, FaultyStorage<T, S>>();
-  /** In `deferred` durability mode: each node's write cache and its output waiting for a flush. */
-  private readonly volatile = new Map<NodeId, VolatileStorage<T, S>>();
-  private readonly held = new Map<NodeId, HeldOutput<T, S>[]>();
-  private readonly deferred: boolean;
+  /** In `deferred` durability mode: each node's write cache and the output waiting for its flush. */
+  private readonly disks = new Map<NodeId, DeferredDisk<T, S>>();
   private readonly alive = new Set<NodeId>();
   private inflight: InFlight<T, S>[] = [];
   private seq = 0;
@@ -74,15 +66,14 @@ export class Cluster<T = string, S = never> {
       ...(options.keyOf ? { keyOf: options.keyOf } : {}),
       uniqueDecisions: !options.allowDuplicateDecisions,
     });
-    this.deferred = options.durability === 'deferred';
-    if (this.deferred && options.storage) throw new RangeError('durability "deferred" models its own storage: leave out the storage option');
+    const deferred = options.durability === 'deferred';
+    if (deferred && options.storage) throw new RangeError('durability "deferred" models its own storage: leave out the storage option');
     for (const pid of this.nodes) {
       let inner = options.storage ? options.storage(pid) : new MemoryStorage<T, S>();
-      if (this.deferred) {
-        const v = new VolatileStorage<T, S>();
-        this.volatile.set(pid, v);
-        this.held.set(pid, []);
-        inner = v;
+      if (deferred) {
+        const disk = new DeferredDisk<T, S>();
+        this.disks.set(pid, disk);
+        inner = disk.storage;
       }
       this.storages.set(pid, new FaultyStorage<T, S>(inner));
       this.start(pid);
@@ -94,7 +85,7 @@ export class Cluster<T = string, S = never> {
     const serverConfig: ServerConfig = { ...this.options.serverConfig, ...this.options.perNode?.(pid), pid };
     const replica = new OmniPaxos<T, S>({ clusterConfig: this.clusterConfig, serverConfig }, storage, {
       ...(this.options.snapshot ? { snapshot: this.options.snapshot } : {}),
-      ...(this.deferred ? { deferLeaderAccept: true } : {}),
+      ...(this.disks.size > 0 ? { deferLeaderAccept: true } : {}),
     });
     this.replicas.set(pid, replica);
     this.alive.add(pid);
@@ -219,27 +210,16 @@ export class Cluster<T = string, S = never> {
         out = r.takeOutgoingMessages();
         mark = r.persistMark();
       });
-      const queue = this.held.get(pid);
-      if (!queue) {
-        for (const m of out) this.route(m);
-        continue;
-      }
-      // Like the actors' driver: what may go before the flush goes at once, unless older output of
-      // this node still waits (per-link order is kept); the rest waits for the node's next flush.
-      const waiting: Message<T, S>[] = [];
-      for (const m of out) {
-        // Leader election runs apart from the Paxos actor's flushes: its messages never wait.
-        if (m.kind !== 'SequencePaxos' || (queue.length === 0 && waiting.length === 0 && sendsBeforeFlush(m))) this.route(m);
-        else waiting.push(m);
-      }
-      if (waiting.length > 0 || queue.length > 0 || this.volatile.get(pid)?.hasUnflushedWrites()) {
-        queue.push({ messages: waiting, mark });
-      } else if (mark !== undefined) {
-        // Nothing is unflushed: the leader's log is durable as it stands.
-        const durable = mark;
-        this.guarded(pid, 'persisted', () => this.replica(pid).persisted(durable));
-      }
+      const disk = this.disks.get(pid);
+      if (disk) disk.take(out, mark, this.routeOut, (m) => this.persisted(pid, m));
+      else for (const m of out) this.route(m);
     }
+  }
+
+  private readonly routeOut = (m: Message<T, S>): void => this.route(m);
+
+  private persisted(pid: NodeId, mark: PersistMark | undefined): void {
+    this.guarded(pid, 'persisted', () => this.replica(pid).persisted(mark));
   }
 
   /**
@@ -248,23 +228,15 @@ export class Cluster<T = string, S = never> {
    * what it persisted. Returns whether any node flushed.
    */
   private flushSome(all = false): boolean {
-    if (!this.deferred) return false;
     let any = false;
     for (const pid of this.aliveNodes()) {
-      const queue = this.held.get(pid) ?? [];
-      const v = this.volatile.get(pid);
-      if (queue.length === 0 && !v?.hasUnflushedWrites()) continue;
+      const disk = this.disks.get(pid);
+      if (!disk?.pending()) continue;
       const chance = this.flushChanceOf(pid);
       // A chance of 0 holds the node's disk back entirely (a test's slow disk), even for `all`.
       if (chance <= 0 || (!all && !this.prng.chance(chance))) continue;
       any = true;
-      v?.persist();
-      this.held.set(pid, []);
-      for (const h of queue) {
-        for (const m of h.messages) this.route(m);
-        if (!this.alive.has(pid)) return any;
-        this.guarded(pid, 'persisted', () => this.replica(pid).persisted(h.mark));
-      }
+      disk.flush(this.routeOut, (m) => this.persisted(pid, m), () => this.alive.has(pid));
     }
     return any;
   }
@@ -276,8 +248,7 @@ export class Cluster<T = string, S = never> {
 
   private hasHeldOutput(): boolean {
     for (const pid of this.aliveNodes()) {
-      if (this.flushChanceOf(pid) <= 0) continue;
-      if ((this.held.get(pid)?.length ?? 0) > 0 || this.volatile.get(pid)?.hasUnflushedWrites()) return true;
+      if (this.flushChanceOf(pid) > 0 && this.disks.get(pid)?.pending()) return true;
     }
     return false;
   }
@@ -285,11 +256,10 @@ export class Cluster<T = string, S = never> {
   /** down takes `pid` out: in `deferred` mode it loses its unflushed writes and waiting output. */
   private down(pid: NodeId): void {
     this.alive.delete(pid);
-    const v = this.volatile.get(pid);
-    if (!v) return;
+    const disk = this.disks.get(pid);
+    if (!disk) return;
     this.checkDurableQuorum();
-    this.held.set(pid, []);
-    const lost = v.loseUnflushed();
+    const lost = disk.crash();
     if (lost > 0) this.event(`${pid} lost ${lost} unflushed writes`);
     // Its decided index may go back to the durable one; what it decides again must still agree.
     this.checker.forgetReplica(pid);
@@ -333,13 +303,12 @@ export class Cluster<T = string, S = never> {
    * storage — what must hold for a crash of any set of servers never to lose a decided entry.
    */
   checkDurableQuorum(): void {
-    if (!this.deferred || this.options.checkInvariants === false) return;
+    if (this.disks.size === 0 || this.options.checkInvariants === false) return;
     const durable = new Map<NodeId, Storage<T, S>>();
-    for (const [pid, v] of this.volatile) durable.set(pid, v.durableView());
-    const n = this.nodes.length;
-    const quorum = this.clusterConfig.flexibleQuorum?.writeQuorumSize ?? Math.floor(n / 2) + 1;
+    for (const [pid, disk] of this.disks) durable.set(pid, disk.storage.durableView());
+    const quorum = new Quorum(this.nodes.length, this.clusterConfig.flexibleQuorum);
     try {
-      this.checker.checkDurableQuorum(durable, quorum);
+      this.checker.checkDurableQuorum(durable, quorum.acceptSize);
     } catch (err) {
       if (err instanceof InvariantViolation) this.fail(`invariant violated: ${err.message}`, err);
       throw err;
