@@ -1,4 +1,4 @@
-import type { ClusterConfig, NodeId } from '@omnipaxos/core';
+import { type ClusterConfig, type NodeId, Quorum } from '@omnipaxos/core';
 import type { CatchUpEvent } from './events.js';
 import { arrayReader, type EntryReader, splicedReader, storageReader } from './history-log.js';
 import type { HistorySnapshot } from './history-snapshot.js';
@@ -90,7 +90,7 @@ export class Handover<T> {
     if (this.rt.now - a.startedAt < this.opts.retireAfterTicks) return false;
     const next = a.init.nextConfig;
     const acked = next.nodes.filter((p) => p === this.rt.pid || !a.pending.has(p)).length;
-    const quorum = next.flexibleQuorum?.writeQuorumSize ?? Math.floor(next.nodes.length / 2) + 1;
+    const quorum = new Quorum(next.nodes.length, next.flexibleQuorum).acceptSize;
     return acked >= quorum;
   }
 
