@@ -7,7 +7,8 @@ import { LogicalClock } from './logical-clock.js';
 import type { Message } from './messages.js';
 import type { NodeId } from './node-id.js';
 import type { PaxosStatus } from './roles.js';
-import { type PersistMark, SequencePaxos } from './sequence-paxos/sequence-paxos.js';
+import type { PersistMark } from './sequence-paxos/pipelining.js';
+import { SequencePaxos } from './sequence-paxos/sequence-paxos.js';
 import type { Storage } from './storage/storage.js';
 
 /** OmniPaxosOptions are the optional collaborators of a replica. */

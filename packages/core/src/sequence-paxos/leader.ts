@@ -4,7 +4,8 @@ import type { StopSign } from '../log-entry.js';
 import type { LogSync, PaxosMsg } from '../messages.js';
 import type { NodeId } from '../node-id.js';
 import { LeaderState } from './leader-state.js';
-import type { PersistMark, SequencePaxos } from './sequence-paxos.js';
+import type { PersistMark } from './pipelining.js';
+import type { SequencePaxos } from './sequence-paxos.js';
 
 type Msg<T, S, K extends PaxosMsg<T, S>['type']> = Extract<PaxosMsg<T, S>, { type: K }>;
 

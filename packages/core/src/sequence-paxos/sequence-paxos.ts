@@ -12,6 +12,7 @@ import { InternalStorage } from '../storage/internal-storage.js';
 import { readDecidedSuffix, readLog } from '../storage/log-reader.js';
 import type { Storage } from '../storage/storage.js';
 import { validateMessage } from '../validate-message.js';
+import type { PersistMark } from './pipelining.js';
 import * as follower from './follower.js';
 import * as leader from './leader.js';
 import { LeaderState } from './leader-state.js';
@@ -32,25 +33,6 @@ export interface SequencePaxosConfig {
    * driver must flush before it sends anything.
    */
   deferLeaderAccept?: boolean;
-}
-
-/**
- * sendsBeforeFlush tells a driver of a replica with `deferLeaderAccept` which of its messages may go
- * out before its own flush: the leader's AcceptDecide and Decide (every decision they carry rests on
- * flushed copies) and forwarded proposals (they promise nothing). Everything else — promises, accepted
- * acknowledgements, syncs, stop signs — waits for the flush, and so does anything drained after a
- * message that waits, to keep each link in order.
- */
-export function sendsBeforeFlush<T, S>(m: PaxosMessage<T, S> | { kind: string }): boolean {
-  if (m.kind !== 'SequencePaxos') return false;
-  const t = (m as PaxosMessage<T, S>).msg.type;
-  return t === 'AcceptDecide' || t === 'Decide' || t === 'ProposalForward';
-}
-
-/** PersistMark is how far the leader's log reached under ballot `n`, taken before a flush (see `persistMark`). */
-export interface PersistMark {
-  n: Ballot;
-  idx: number;
 }
 
 /** SequencePaxosOptions are the optional collaborators: snapshot logic and a logger. */
