@@ -5,6 +5,7 @@ import { Packr } from 'msgpackr';
 import { type Codec, msgpackCodec } from './codec.js';
 import { type MetaKey, type PersistedState, loadState } from './persisted-state.js';
 import { type StorageIdentity, initSchema } from './schema.js';
+import { EntryTail } from './entry-tail.js';
 import { WalFile } from './wal-file.js';
 
 /** SqliteStorageOptions say where the database is, whose it is, and how values are encoded. */
@@ -35,8 +36,6 @@ type StatementName =
 
 const stopSignPackr = new Packr({ useRecords: false, moreTypes: true });
 
-/** How many of the latest entries a SqliteStorage keeps in memory for reads. */
-const TAIL_ENTRIES = 1024;
 
 function checkIndex(name: string, idx: number): void {
   if (!Number.isSafeInteger(idx) || idx < 0) {
@@ -75,12 +74,8 @@ export class SqliteStorage<T, S = never> implements Storage<T, S> {
   private state: PersistedState;
   private failure: StorageError | undefined;
   private closed = false;
-  /**
-   * The last entries written, as written (at most TAIL_ENTRIES), always the suffix of the log:
-   * `tail.from + tail.entries.length === state.logEnd`. Reads of recent entries — the leader reporting
-   * what it just decided, syncing a follower that is a little behind — skip SQLite and the codec.
-   */
-  private tail: { from: number; entries: T[] } = { from: 0, entries: [] };
+  /** The latest entries written, for reads that skip SQLite (see EntryTail). */
+  private readonly tail: EntryTail<T>;
   /** The write-ahead log this storage fdatasyncs itself (backgroundSync), opened at the first flush. */
   private readonly wal: WalFile | undefined;
   /** The latest background log sync, until it completes: a flush with nothing to commit waits for it. */
@@ -125,7 +120,7 @@ export class SqliteStorage<T, S = never> implements Storage<T, S> {
       });
     }
     this.db = db;
-    this.tail = { from: this.state.logEnd, entries: [] };
+    this.tail = new EntryTail<T>(this.state.logEnd);
   }
 
   writeAtomically(ops: StorageOp<T, S>[]): void {
@@ -184,8 +179,8 @@ export class SqliteStorage<T, S = never> implements Storage<T, S> {
     const start = Math.max(from, this.state.trimmedIdx);
     const end = Math.min(to, this.state.logEnd);
     if (!(start < end)) return [];
-    const tail = this.tail;
-    if (start >= tail.from) return tail.entries.slice(start - tail.from, end - tail.from);
+    const recent = this.tail.read(start, end);
+    if (recent !== undefined) return recent;
     return this.read('getEntries', () => {
       const rows = this.stmt.range.all(start, end) as Uint8Array[];
       const out = new Array<T>(rows.length);
@@ -358,7 +353,7 @@ export class SqliteStorage<T, S = never> implements Storage<T, S> {
       if (!single) this.stmt.release.run();
     } catch (err) {
       this.state = saved;
-      this.tail = { from: saved.logEnd, entries: [] };
+      this.tail.reset(saved.logEnd);
       try {
         if (this.db.inTransaction && !single) {
           this.stmt.rollbackTo.run();
@@ -384,27 +379,7 @@ export class SqliteStorage<T, S = never> implements Storage<T, S> {
     let idx = this.state.logEnd;
     for (let i = 0; i < entries.length; i++) insert.run(idx++, toBlob(this.codec.encode(entries[i] as T)));
     this.state.logEnd = idx;
-    const tail = this.tail;
-    for (let i = 0; i < entries.length; i++) tail.entries.push(entries[i] as T);
-    if (tail.entries.length > TAIL_ENTRIES) {
-      const drop = tail.entries.length - TAIL_ENTRIES;
-      tail.entries.splice(0, drop);
-      tail.from += drop;
-    }
-  }
-
-  /** cutTail keeps the cached tail a suffix of the log after the log end moved to `logEnd` by a cut or a trim. */
-  private cutTail(logEnd: number, trimmedIdx: number): void {
-    const tail = this.tail;
-    if (logEnd < tail.from || trimmedIdx >= logEnd) {
-      this.tail = { from: logEnd, entries: [] };
-      return;
-    }
-    tail.entries.length = Math.min(tail.entries.length, logEnd - tail.from);
-    if (trimmedIdx > tail.from) {
-      tail.entries.splice(0, trimmedIdx - tail.from);
-      tail.from = trimmedIdx;
-    }
+    this.tail.append(entries);
   }
 
   /** apply performs one op inside the current savepoint, keeping `state` equal to the rows. */
@@ -420,7 +395,7 @@ export class SqliteStorage<T, S = never> implements Storage<T, S> {
         if (cut < st.logEnd) {
           this.stmt.deleteFrom.run(cut);
           st.logEnd = cut;
-          this.cutTail(st.logEnd, st.trimmedIdx);
+          this.tail.cut(st.logEnd, st.trimmedIdx);
         }
         return this.insertEntries(op.entries);
       }
@@ -441,7 +416,7 @@ export class SqliteStorage<T, S = never> implements Storage<T, S> {
         this.stmt.deleteBefore.run(op.idx);
         st.trimmedIdx = op.idx;
         st.logEnd = Math.max(st.logEnd, op.idx);
-        this.cutTail(st.logEnd, st.trimmedIdx);
+        this.tail.cut(st.logEnd, st.trimmedIdx);
         return this.putMeta('trimmedIdx', op.idx);
       case 'SetStopsign':
         st.stopSign = op.stopSign === undefined ? undefined : stopSignPackr.pack(op.stopSign);
