@@ -1,5 +1,8 @@
 import type { FlexibleQuorum, NodeId, ServerConfig, SnapshotLogic, Storage } from '@omnipaxos/core';
 
+/** Durability is how a simulated node's writes become durable (see ClusterOptions.durability). */
+export type Durability = 'immediate' | 'deferred';
+
 /** ClusterOptions configure a simulated cluster. */
 export interface ClusterOptions<T, S> {
   /** Seed of every random choice: the same seed replays the same run. */
@@ -34,7 +37,7 @@ export interface ClusterOptions<T, S> {
    * forwarded proposals (which go out at once while nothing older waits), and replicas run with
    * `deferLeaderAccept`. Needs the default storage.
    */
-  durability?: 'immediate' | 'deferred';
+  durability?: Durability;
   /**
    * In `deferred` mode, the chance that a node with unflushed writes flushes in a delivery round
    * (default 0.5); a function sets it per node (0 holds that node's flushes back).

@@ -1,5 +1,5 @@
 export { Cluster } from './cluster.js';
-export { type ClusterOptions, SimulationError } from './cluster-options.js';
+export { type ClusterOptions, type Durability, SimulationError } from './cluster-options.js';
 export { describeBallot, describeLog, describeLogEntry, describeMessage, describeState, describeValue } from './describe.js';
 export { FaultyStorage } from './faulty-storage.js';
 export { VolatileStorage } from './volatile-storage.js';

@@ -1,5 +1,6 @@
 import type { NodeId } from '@omnipaxos/core';
 import { Cluster } from './cluster.js';
+import type { Durability } from './cluster-options.js';
 import type { Prng } from '@omnipaxos/core';
 
 /** RandomRunOptions shape one randomized fault run. */
@@ -21,7 +22,7 @@ export interface RandomRunOptions {
    * `deferred`: writes are durable only at random flushes, crashes lose the rest, and the leader
    * sends accepts before its own flush (see ClusterOptions.durability). Default: chosen by the seed.
    */
-  durability?: 'immediate' | 'deferred';
+  durability?: Durability;
 }
 
 /** RandomRunResult summarizes a run that passed. */
@@ -31,7 +32,8 @@ export interface RandomRunResult {
   ticks: number;
   delivered: number;
   decided: number;
-  durability: 'immediate' | 'deferred';
+  /** The durability mode the run used. */
+  durability: Durability;
   crashes: number;
   storageFailures: number;
   /** Whole-cluster crashes (deferred durability mode only). */
