@@ -36,13 +36,17 @@ export class KvTcpError extends Error {
 }
 
 interface Pending {
-  what: string;
+  /** The request, named in error messages (`describe`): built only when one is needed. */
+  command: Command;
   deadline: number;
   resolve: (response: ClientResponse) => void;
   reject: (error: KvTcpError) => void;
 }
 
 type Command = ClientRequest extends infer R ? (R extends unknown ? Omit<R, 'id'> : never) : never;
+
+/** describe names a request in error messages: its op and key, e.g. `put a`. */
+const describe = (command: Command): string => ('key' in command ? `${command.op} ${command.key}` : command.op);
 
 /**
  * KvTcpClient talks to one replica over the kv-store's native client protocol (see docs/kv-store.md):
@@ -100,28 +104,28 @@ export class KvTcpClient {
   }
 
   /** put sets `key` to `value`. */
-  async put(key: string, value: string): Promise<KvTcpResult<'put'>> {
+  put(key: string, value: string): Promise<KvTcpResult<'put'>> {
     return this.command({ op: 'put', key, value }, 'put');
   }
 
   /** get reads `key` through the log (linearizable); `value` is null if absent. */
-  async get(key: string): Promise<KvTcpResult<'get'>> {
+  get(key: string): Promise<KvTcpResult<'get'>> {
     return this.command({ op: 'get', key }, 'get');
   }
 
   /** delete removes `key`; `existed` says whether it was there. */
-  async delete(key: string): Promise<KvTcpResult<'delete'>> {
+  delete(key: string): Promise<KvTcpResult<'delete'>> {
     return this.command({ op: 'delete', key }, 'delete');
   }
 
   /** cas sets `key` to `value` if it holds `expected` (null = absent; a null `value` deletes). */
-  async cas(key: string, expected: string | null, value: string | null): Promise<KvTcpResult<'cas'>> {
+  cas(key: string, expected: string | null, value: string | null): Promise<KvTcpResult<'cas'>> {
     return this.command({ op: 'cas', key, expected, value }, 'cas');
   }
 
   /** status returns the replica's status (not through the log). */
   async status(): Promise<KvStatus> {
-    const r = await this.request({ op: 'status' }, 'status');
+    const r = await this.request({ op: 'status' });
     if (!('op' in r) || r.op !== 'status') throw new KvTcpError(`status: unexpected answer ${JSON.stringify(r)}`, 'bad-request');
     return r.status;
   }
@@ -142,23 +146,24 @@ export class KvTcpClient {
     await this.closedPromise;
   }
 
-  private async command<O extends KvResult['op']>(command: Command, op: O): Promise<KvTcpResult<O>> {
-    const r = await this.request(command, `${op} ${'key' in command ? command.key : ''}`);
-    if (!('op' in r) || r.op !== op) throw new KvTcpError(`${op}: unexpected answer ${JSON.stringify(r)}`, 'bad-request');
-    return r as unknown as KvTcpResult<O>;
+  private command<O extends KvResult['op']>(command: Command, op: O): Promise<KvTcpResult<O>> {
+    return this.request(command).then((r) => {
+      if (!('op' in r) || r.op !== op) throw new KvTcpError(`${op}: unexpected answer ${JSON.stringify(r)}`, 'bad-request');
+      return r as unknown as KvTcpResult<O>;
+    });
   }
 
-  private request(command: Command, what: string): Promise<ClientResponse> {
+  private request(command: Command): Promise<ClientResponse> {
     if (this.closedError !== undefined) return Promise.reject(this.closedError);
     const id = this.nextId++;
     let payload: Buffer;
     try {
       payload = encodePayload({ id, ...command });
     } catch (err) {
-      return Promise.reject(new KvTcpError(`${what}: cannot encode: ${err instanceof Error ? err.message : String(err)}`, 'bad-request'));
+      return Promise.reject(new KvTcpError(`${describe(command)}: cannot encode: ${err instanceof Error ? err.message : String(err)}`, 'bad-request'));
     }
     if (payload.length > MAX_CLIENT_FRAME_BYTES) {
-      return Promise.reject(new KvTcpError(`${what}: request of ${payload.length} bytes exceeds ${MAX_CLIENT_FRAME_BYTES}`, 'bad-request'));
+      return Promise.reject(new KvTcpError(`${describe(command)}: request of ${payload.length} bytes exceeds ${MAX_CLIENT_FRAME_BYTES}`, 'bad-request'));
     }
     this.out.push(encodeFrame(payload));
     if (!this.flushScheduled) {
@@ -166,7 +171,7 @@ export class KvTcpClient {
       queueMicrotask(() => this.flush());
     }
     return new Promise((resolve, reject) => {
-      this.pending.set(id, { what, deadline: performance.now() + this.timeoutMs, resolve, reject });
+      this.pending.set(id, { command, deadline: performance.now() + this.timeoutMs, resolve, reject });
     });
   }
 
@@ -191,7 +196,7 @@ export class KvTcpClient {
       const p = this.pending.get(r.id);
       if (p === undefined) continue; // timed out already
       this.pending.delete(r.id);
-      if ('error' in r) p.reject(new KvTcpError(`${p.what}: ${r.error}`, r.code, r.leader));
+      if ('error' in r) p.reject(new KvTcpError(`${describe(p.command)}: ${r.error}`, r.code, r.leader));
       else p.resolve(r);
     }
     if (error !== undefined) this.abort(`bad framing from the server: ${error.message}`);
@@ -211,7 +216,7 @@ export class KvTcpClient {
     this.out = [];
     const pending = [...this.pending.values()];
     this.pending.clear();
-    for (const p of pending) p.reject(new KvTcpError(`${p.what}: ${message}`, 'closed'));
+    for (const p of pending) p.reject(new KvTcpError(`${describe(p.command)}: ${message}`, 'closed'));
   }
 
   /** sweep rejects requests past their deadline (the map is in id order, so deadlines only grow). */
@@ -220,7 +225,7 @@ export class KvTcpClient {
     for (const [id, p] of this.pending) {
       if (p.deadline > now) break;
       this.pending.delete(id);
-      p.reject(new KvTcpError(`${p.what}: no answer in ${this.timeoutMs} ms`, 'timeout'));
+      p.reject(new KvTcpError(`${describe(p.command)}: no answer in ${this.timeoutMs} ms`, 'timeout'));
     }
   }
 }
