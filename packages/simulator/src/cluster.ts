@@ -307,20 +307,22 @@ export class Cluster<T = string, S = never> {
     const durable = new Map<NodeId, Storage<T, S>>();
     for (const [pid, disk] of this.disks) durable.set(pid, disk.storage.durableView());
     const quorum = new Quorum(this.nodes.length, this.clusterConfig.flexibleQuorum);
-    try {
-      this.checker.checkDurableQuorum(durable, quorum.acceptSize);
-    } catch (err) {
-      if (err instanceof InvariantViolation) this.fail(`invariant violated: ${err.message}`, err);
-      throw err;
-    }
+    this.reportViolation(() => this.checker.checkDurableQuorum(durable, quorum.acceptSize));
   }
 
   /** checkInvariants checks every live replica now (also run after each delivery round). */
   checkInvariants(): void {
     if (this.options.checkInvariants === false) return;
-    try {
+    this.reportViolation(() => {
       for (const pid of this.aliveNodes()) this.checker.checkReplica(this.replica(pid));
       this.checker.checkLeaders(this.aliveNodes().map((p) => this.replica(p)));
+    });
+  }
+
+  /** reportViolation runs a check; an InvariantViolation fails the run with the seed and trace (see `fail`). */
+  private reportViolation(check: () => void): void {
+    try {
+      check();
     } catch (err) {
       if (err instanceof InvariantViolation) this.fail(`invariant violated: ${err.message}`, err);
       throw err;
