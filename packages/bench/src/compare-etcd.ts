@@ -38,11 +38,11 @@ interface Metric {
   rounds: Record<System, number[]>;
 }
 
-/** Row is one measurement of the workload: it yields the row's figures (sequential puts give two). */
+/** Row is one measurement of the workload: it yields the row's figures (sequential puts give two) and a line for the log. */
 interface Row {
   size: number;
   label: string;
-  run(put: PutFn): Promise<{ name: string; unit: Metric['unit']; value: number; detail: string }[]>;
+  run(put: PutFn): Promise<{ figures: { name: string; unit: Metric['unit']; value: number }[]; detail: string }>;
 }
 
 const log = (line: string): void => console.log(line);
@@ -57,11 +57,13 @@ function rows(): Row[] {
       label: 'sequential',
       run: async (put) => {
         const seq = await measureSequential(put, value, SEQ_PUTS, 30);
-        const detail = `p50 ${seq.p50Ms.toFixed(2)} ms, p99 ${seq.p99Ms.toFixed(2)} ms (${seq.puts} puts)`;
-        return [
-          { name: 'sequential put p50', unit: 'ms', value: seq.p50Ms, detail },
-          { name: 'sequential put p99', unit: 'ms', value: seq.p99Ms, detail: '' },
-        ];
+        return {
+          figures: [
+            { name: 'sequential put p50', unit: 'ms', value: seq.p50Ms },
+            { name: 'sequential put p99', unit: 'ms', value: seq.p99Ms },
+          ],
+          detail: `p50 ${seq.p50Ms.toFixed(2)} ms, p99 ${seq.p99Ms.toFixed(2)} ms (${seq.puts} puts)`,
+        };
       },
     });
     for (const w of IN_FLIGHT) {
@@ -70,14 +72,19 @@ function rows(): Row[] {
         label: `${w} in flight`,
         run: async (put) => {
           const t = await measureThroughput(put, value, w, SECONDS, WARMUP_SECONDS);
-          const detail = `${Math.round(t.putsPerSec)} puts/s (${t.puts} puts in ${t.seconds.toFixed(2)} s${t.errors > 0 ? `, ${t.errors} errors` : ''})`;
-          return [{ name: `${w} in flight`, unit: 'puts/s', value: t.putsPerSec, detail }];
+          return {
+            figures: [{ name: `${w} in flight`, unit: 'puts/s', value: t.putsPerSec }],
+            detail: `${Math.round(t.putsPerSec)} puts/s (${t.puts} puts in ${t.seconds.toFixed(2)} s${t.errors > 0 ? `, ${t.errors} errors` : ''})`,
+          };
         },
       });
     }
   }
   return out;
 }
+
+/** ROWS is the workload, built once and run by every system in every round. */
+const ROWS = rows();
 
 /**
  * warmUp gives a system and its client the same discarded warm-up: WARMUP_LOAD_SECONDS at 64 puts in
@@ -173,11 +180,11 @@ async function main(): Promise<void> {
         log(`round ${round} ${sys.name}: ${running.describe}`);
         at = 'warm-up';
         await warmUp(running.put);
-        for (const row of rows()) {
+        for (const row of ROWS) {
           at = `${row.size} B ${row.label}`;
-          const figures = await row.run(running.put);
+          const { figures, detail } = await row.run(running.put);
           for (const f of figures) record(sys.name, row.size, f.name, f.unit, f.value);
-          log(`round ${round} ${sys.name} ${row.size} B ${row.label}: ${figures[0]?.detail ?? ''}`);
+          log(`round ${round} ${sys.name} ${row.size} B ${row.label}: ${detail}`);
         }
       } catch (err) {
         failed.add(sys.name);
