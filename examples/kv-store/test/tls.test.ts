@@ -21,10 +21,10 @@ describe.skipIf(!opensslAvailable())('kv-store: replicas over mutual TLS (--tls-
     const ca = file('cluster-ca.pem', certs.ca('cluster-ca').cert);
     const strangerCa = certs.ca('stranger-ca');
     for (const pid of [1, 2]) {
-      const leaf = certs.leaf(`node${pid}`, 'cluster-ca');
+      const leaf = certs.leaf(`node${pid}`, 'cluster-ca', pid);
       cluster.tls.set(pid, { ca, cert: file(`n${pid}.crt.pem`, leaf.cert), key: file(`n${pid}.key.pem`, leaf.key) });
     }
-    const stranger = certs.leaf('node3', 'stranger-ca');
+    const stranger = certs.leaf('node3', 'stranger-ca', 3);
     cluster.tls.set(3, { ca: file('stranger-ca.pem', strangerCa.cert), cert: file('n3.crt.pem', stranger.cert), key: file('n3.key.pem', stranger.key) });
     await cluster.startAll();
 

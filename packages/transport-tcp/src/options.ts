@@ -17,6 +17,12 @@ export interface TcpTlsOptions {
   key: string | Buffer;
   /** Check that a dialed peer's certificate names the host dialed (default true). */
   verifyHostname?: boolean;
+  /**
+   * Require a peer's certificate to name the pid it claims in its Hello (default true): subject
+   * `CN=replica-<pid>` or a URI subjectAltName `urn:omnipaxos:pid:<pid>`. A certificate naming no pid,
+   * several, or another one is refused, so a member's key cannot impersonate another member.
+   */
+  bindPid?: boolean;
 }
 
 /**

@@ -3,6 +3,7 @@ import type { Logger, NodeId } from '@omnipaxos/core';
 import type { Transport, TransportEndpoint } from '@omnipaxos/actors';
 import { encodeFrame } from './frame-codec.js';
 import { type FrameCounters, FramedSocket } from './framed-socket.js';
+import { socketPidRefusal } from './cert-pid.js';
 import { checkHello, makeHello } from './handshake.js';
 import { checkInbound } from './inbound-check.js';
 import type { LinkState, PeerAddress, TransportStats } from './link-stats.js';
@@ -290,8 +291,9 @@ export class TcpTransport<T, S = never> implements Transport<T, S> {
         return;
       }
       const result = checkHello(value, { clusterId: this.options.clusterId, self: this.pid, expectedPid: link.pid });
-      if (!result.ok) {
-        fs.close(`handshake with pid ${link.pid} failed: ${result.reason}`, true);
+      const refusal = result.ok ? this.certificateRefusal(socket, link.pid) : result.reason;
+      if (refusal !== undefined || !result.ok) {
+        fs.close(`handshake with pid ${link.pid} failed: ${refusal ?? 'refused'}`, true);
         return;
       }
       this.establish(link, fs, result.hello);
@@ -314,9 +316,10 @@ export class TcpTransport<T, S = never> implements Transport<T, S> {
         self: this.pid,
         mayDial: (pid) => this.mayDial(pid),
       });
-      const accepted = result.ok ? this.links.get(result.hello.pid) : undefined;
+      const certRefusal = result.ok ? this.certificateRefusal(socket, result.hello.pid) : undefined;
+      const accepted = result.ok && certRefusal === undefined ? this.links.get(result.hello.pid) : undefined;
       if (!result.ok || accepted === undefined) {
-        const reject: Reject = { kind: 'Reject', reason: result.ok ? 'unknown peer' : result.reason };
+        const reject: Reject = { kind: 'Reject', reason: result.ok ? (certRefusal ?? 'unknown peer') : result.reason };
         fs.closeAfter(reject, `refused handshake: ${reject.reason}`);
         return;
       }
@@ -324,6 +327,13 @@ export class TcpTransport<T, S = never> implements Transport<T, S> {
       fs.sendValue(this.hello(accepted.pid));
       this.establish(accepted, fs, result.hello);
     });
+  }
+
+  /** certificateRefusal says why the TLS peer on `socket` may not speak for `pid` (see `TcpTlsOptions.bindPid`). */
+  private certificateRefusal(socket: Socket, pid: NodeId): string | undefined {
+    const tls = this.options.tls;
+    if (tls === undefined || tls.bindPid === false) return undefined;
+    return socketPidRefusal(socket, pid);
   }
 
   private mayDial(pid: NodeId): string | undefined {

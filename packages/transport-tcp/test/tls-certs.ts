@@ -34,9 +34,13 @@ export class CertFactory {
     return this.read(name);
   }
 
-  /** leaf makes a certificate for `name` (valid for 127.0.0.1 and localhost) signed by the CA `caName`. */
-  leaf(name: string, caName: string): Pem {
-    writeFileSync(join(this.dir, `${name}.ext`), 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth,clientAuth\n');
+  /**
+   * leaf makes a certificate for `name` (valid for 127.0.0.1 and localhost) signed by the CA `caName`;
+   * with `pid`, it is a member certificate bound to that pid (URI SAN `urn:omnipaxos:pid:<pid>`).
+   */
+  leaf(name: string, caName: string, pid?: number): Pem {
+    const pidSan = pid === undefined ? '' : `,URI:urn:omnipaxos:pid:${pid}`;
+    writeFileSync(join(this.dir, `${name}.ext`), `subjectAltName=IP:127.0.0.1,DNS:localhost${pidSan}\nextendedKeyUsage=serverAuth,clientAuth\n`);
     this.run(['req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-subj', `/CN=${name}`,
       '-keyout', `${name}.key`, '-out', `${name}.csr`]);
     this.run(['x509', '-req', '-in', `${name}.csr`, '-CA', `${caName}.crt`, '-CAkey', `${caName}.key`, '-CAcreateserial',

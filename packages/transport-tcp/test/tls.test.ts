@@ -10,12 +10,12 @@ if (!hasOpenssl) console.warn('transport-tcp TLS tests skipped: the openssl CLI 
 describe.skipIf(!hasOpenssl)('TcpTransport over mutual TLS (certificates made with the openssl CLI)', () => {
   let certs: CertFactory;
   let ca: Pem;
-  let tlsFor: (name: string) => TcpTlsOptions;
+  let tlsFor: (name: string, pid: number) => TcpTlsOptions;
   let strangerTls: TcpTlsOptions;
   beforeAll(() => {
     certs = new CertFactory();
     ca = certs.ca('cluster-ca');
-    tlsFor = (name) => ({ ca: ca.cert, ...certs.leaf(name, 'cluster-ca') });
+    tlsFor = (name, pid) => ({ ca: ca.cert, ...certs.leaf(name, 'cluster-ca', pid) });
     const strangerCa = certs.ca('stranger-ca');
     // The stranger trusts our CA (so it would accept us) but its own certificate is from another CA.
     strangerTls = { ca: [ca.cert, strangerCa.cert], ...certs.leaf('stranger', 'stranger-ca') };
@@ -28,7 +28,7 @@ describe.skipIf(!hasOpenssl)('TcpTransport over mutual TLS (certificates made wi
     const inboxes = new Map<number, Inbox>();
     for (const pid of [1, 2]) {
       const t = new TcpTransport<Entry>({
-        pid, clusterId: 'test-cluster', listen: { host: '127.0.0.1', port: 0 }, peers: {}, tls: tlsFor(`node-${pid}`), random: mulberry32(pid),
+        pid, clusterId: 'test-cluster', listen: { host: '127.0.0.1', port: 0 }, peers: {}, tls: tlsFor(`node-${pid}`, pid), random: mulberry32(pid),
       });
       const inbox = new Inbox(signal);
       t.register(pid, inbox);
@@ -56,7 +56,7 @@ describe.skipIf(!hasOpenssl)('TcpTransport over mutual TLS (certificates made wi
     const logger = capturingLogger(signal);
     const member = new TcpTransport<Entry>({
       pid: 2, clusterId: 'test-cluster', listen: { host: '127.0.0.1', port: 0 }, peers: { 1: { host: '127.0.0.1', port: 9 } },
-      tls: tlsFor('member-2'), logger, random: mulberry32(2),
+      tls: tlsFor('member-2', 2), logger, random: mulberry32(2),
     });
     const memberInbox = new Inbox(signal);
     member.register(2, memberInbox);
@@ -91,7 +91,7 @@ describe.skipIf(!hasOpenssl)('TcpTransport over mutual TLS (certificates made wi
     const logger = capturingLogger(signal);
     const member = new TcpTransport<Entry>({
       pid: 1, clusterId: 'test-cluster', listen: { host: '127.0.0.1', port: 0 }, peers: { 2: { host: '127.0.0.1', port } },
-      tls: tlsFor('member-1'), logger, random: mulberry32(1), backoff: { initialDelayMs: 1000, maxDelayMs: 1000 },
+      tls: tlsFor('member-1', 1), logger, random: mulberry32(1), backoff: { initialDelayMs: 1000, maxDelayMs: 1000 },
     });
     member.onLinkState(() => signal.notify());
     await member.start();
