@@ -36,6 +36,9 @@ export class ElectionDriver<T> {
       promise && promise.n > 0 ? promise : undefined,
     );
     this.sendOutgoing(this.ble);
+    // Alone in its configuration, this server leads at once (there is no heartbeat to wait for).
+    const ballot = this.ble.electAlone();
+    if (ballot) this.input.parent.send({ type: 'omnipaxos.leader', incarnation: this.input.incarnation, ballot });
   }
 
   /** handle applies one event and sends the heartbeats it produced. */

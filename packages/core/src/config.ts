@@ -60,8 +60,8 @@ export function validateClusterConfig(c: ClusterConfig): void {
   if (!isPositiveInt(c.configurationId)) {
     throw new ConfigError(`configurationId must be a positive integer, got ${String(c.configurationId)}`);
   }
-  if (!Array.isArray(c.nodes) || c.nodes.length < 2) {
-    throw new ConfigError('a cluster needs more than one node');
+  if (!Array.isArray(c.nodes) || c.nodes.length < 1) {
+    throw new ConfigError('a cluster needs at least one node');
   }
   for (const pid of c.nodes) {
     if (!isPositiveInt(pid)) throw new ConfigError(`node ids must be positive integers, got ${String(pid)}`);
@@ -70,6 +70,7 @@ export function validateClusterConfig(c: ClusterConfig): void {
   const fq = c.flexibleQuorum;
   if (fq !== undefined && fq !== null) {
     const n = c.nodes.length;
+    if (n === 1) throw new ConfigError('a one-node cluster takes no flexible quorum (its only server is every quorum)');
     const { readQuorumSize: r, writeQuorumSize: w } = fq;
     if (!Number.isSafeInteger(r) || !Number.isSafeInteger(w)) {
       throw new ConfigError('flexible quorum sizes must be integers');

@@ -76,6 +76,9 @@ export class OmniPaxos<T, S = never> {
     this.electionClock = new LogicalClock(this.config.electionTickTimeout);
     this.resendClock = new LogicalClock(this.config.resendMessageTickTimeout);
     this.flushBatchClock = new LogicalClock(this.config.flushBatchTickTimeout);
+    // A server alone in its configuration has nobody to hear from: it leads from the start.
+    const alone = this.ble.electAlone(this.seqPaxos.getStatus());
+    if (alone) this.seqPaxos.handleLeader(alone);
   }
 
   /** pid is this server's id. */

@@ -102,6 +102,15 @@ export class BallotLeaderElection {
   }
 
   /**
+   * electAlone returns the ballot to lead with at once when this server is alone in its
+   * configuration (there is no heartbeat to wait for); undefined when it has peers. `paxos` is the
+   * Sequence Paxos sibling's status, as for `hbTimeout`.
+   */
+  electAlone(paxos?: PaxosStatus): Ballot | undefined {
+    return this.peers.length === 0 ? this.hbTimeout(paxos) : undefined;
+  }
+
+  /**
    * hbTimeout ends a heartbeat round and starts the next. Returns a ballot when this server should
    * lead with it (its Sequence Paxos sibling then calls `handleLeader`). `paxos` is the sibling's
    * status; without it the server judges its quorum by its heartbeats alone.

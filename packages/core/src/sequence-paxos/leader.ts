@@ -27,13 +27,15 @@ export function handleLeader<T, S>(sp: SequencePaxos<T, S>, n: Ballot): void {
     acceptedIdx: sp.st.acceptedIdx,
     decidedIdx: sp.st.decidedIdx,
   };
-  sp.leaderState.setPromise(own, undefined, true);
+  const alone = sp.leaderState.setPromise(own, undefined, true);
   sp.role = 'Leader';
   sp.phase = 'Prepare';
   sp.logger?.info('leading: prepare phase', { pid: sp.pid, ballot: n });
   for (const to of sp.peers) sendPrepare(sp, to);
   // The Prepares just went out: the next resend timeout (possibly this very tick) must not repeat them.
   sp.preparesJustSent = true;
+  // Our own promise is a quorum only in a one-node configuration: accept at once.
+  if (alone) handleMajorityPromises(sp);
 }
 
 /** sendPrepare queues a Prepare for our ballot, carrying how up to date our log is. */
@@ -89,7 +91,10 @@ function writeAndSendAccepts<T, S>(sp: SequencePaxos<T, S>, entries: T[]): void 
  * `deferLeaderAccept`, only when the driver reports it durable (`handlePersisted`).
  */
 function countOwnAccept<T, S>(sp: SequencePaxos<T, S>, idx: number): void {
-  if (!sp.deferLeaderAccept) sp.leaderState.setAcceptedIdx(sp.pid, idx);
+  if (sp.deferLeaderAccept) return;
+  sp.leaderState.setAcceptedIdx(sp.pid, idx);
+  // Alone in its configuration, the leader's own copy is the accept quorum: decide now.
+  if (sp.quorum.isAcceptQuorum(1)) decideChosen(sp);
 }
 
 /** handlePersisted counts the leader's durable log (see `SequencePaxos.persisted`) and decides what is chosen. */
