@@ -268,8 +268,12 @@ export class Cluster<T = string, S = never> {
   /** dropIf, when set, drops every message it returns true for (targeted omission faults). */
   dropIf: ((m: Message<T, S>) => boolean) | undefined;
 
+  /** tap, when set, sees every message a live link carries, before dropIf and the link's faults (to keep copies). */
+  tap: ((m: Message<T, S>) => void) | undefined;
+
   private route(m: Message<T, S>): void {
     if (!this.links.isUp(m.from, m.to)) return;
+    this.tap?.(m);
     if (this.dropIf?.(m)) return;
     const f = this.links.faultsOf(m.from, m.to);
     if (this.prng.chance(f.drop)) return;
@@ -370,11 +374,24 @@ export class Cluster<T = string, S = never> {
     return ok;
   }
 
-  /** crash stops node `pid`: its replica and unsent messages are gone, its storage stays. */
-  crash(pid: NodeId): void {
+  /**
+   * crash stops node `pid`: its replica and unsent messages are gone, its storage stays. The messages
+   * in flight to it are dropped too, unless `keepInflight` (a network that delivers them to whatever
+   * runs at that address later, e.g. a datagram or a redelivering queue).
+   */
+  crash(pid: NodeId, options: { keepInflight?: boolean } = {}): void {
     this.down(pid);
-    this.inflight = this.inflight.filter((f) => f.message.to !== pid);
-    this.event(`crash ${pid}`);
+    if (!options.keepInflight) this.inflight = this.inflight.filter((f) => f.message.to !== pid);
+    this.event(`crash ${pid}${options.keepInflight ? ' (messages to it stay in flight)' : ''}`);
+  }
+
+  /**
+   * inject puts a copy of `m` in flight, due in `delay` ticks, whatever the links say: a message held
+   * back, or an old one replayed by the network. It arrives only if its receiver is up then.
+   */
+  inject(m: Message<T, S>, delay = 0): void {
+    if (this.options.onEvent) this.event(`inject ${describeMessage(m)} in ${delay}`);
+    this.inflight.push({ deliverAt: this.now + delay, seq: this.seq++, message: structuredClone(m) });
   }
 
   /** restart builds a new replica for `pid` from its storage (crash recovery). */
