@@ -1,4 +1,4 @@
-import { type Ballot, compareBallots, copyBallot } from '../ballot.js';
+import { type Ballot, ballotEquals, compareBallots, copyBallot } from '../ballot.js';
 import type { PaxosMsg } from '../messages.js';
 import type { NodeId } from '../node-id.js';
 import { type SequenceNumber, checkSequence } from '../sequence-number.js';
@@ -62,6 +62,7 @@ export function handleAcceptSync<T, S>(sp: SequencePaxos<T, S>, from: NodeId, ac
   // Entries still batched came from the leader's earlier accepts; write them first so that the sync,
   // which covers them, overwrites them in place instead of having them appended again later.
   sp.st.flushBatch();
+  if (isOutdatedSync(sp, acc)) return;
   if (!sp.st.canApplySync(acc.logSync)) {
     sp.reconnectedUnguarded(from);
     return;
@@ -83,6 +84,21 @@ export function handleAcceptSync<T, S>(sp: SequencePaxos<T, S>, from: NodeId, ac
     sp.bufferedStopSign = undefined;
     sp.forwardStopSign(ss);
   }
+}
+
+/**
+ * isOutdatedSync is true for an AcceptSync of the ballot we already accepted in that would shorten
+ * our log. Within one ballot the leader's log only grows and ours is a prefix of it, so every sync it
+ * computes now reaches at least our end: a shorter one was computed from an older promise, and the
+ * network kept it (a delayed or duplicated copy, possibly from before we restarted, when our sync
+ * session was forgotten). Applying it would cut entries we acknowledged. The fresh sync follows, or
+ * our resent promise asks for one.
+ */
+function isOutdatedSync<T, S>(sp: SequencePaxos<T, S>, acc: Msg<T, S, 'AcceptSync'>): boolean {
+  if (!ballotEquals(acc.n, sp.st.acceptedRound)) return false;
+  const sync = acc.logSync;
+  const end = sync.syncIdx + sync.suffix.length + (sync.stopSign ? 1 : 0);
+  return end < sp.st.acceptedIdx;
 }
 
 /** handleAcceptDecide appends the leader's new entries and takes its decided index. */
