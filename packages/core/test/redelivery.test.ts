@@ -54,4 +54,42 @@ describe('old messages delivered late (redelivery, reordering)', () => {
     expect(c.decidedValues(f)).toEqual(['e1', 'e2', 'e3', 'x1']);
     expect(c.decidedValues(g)).toEqual(['e1', 'e2', 'e3', 'x1']);
   });
+
+  // Issue 14, bug 2. The leader overwrote a follower's accepted index with whatever Accepted came
+  // last, so an old Accepted(1) arriving after Accepted(2) lowered it; nothing resends Accepted, and
+  // e2, held by a live and connected quorum, stayed undecided until some new proposal came.
+  it('decides what a quorum accepted when an old Accepted arrives after a newer one', () => {
+    const { c, leader } = startCluster(5, 1402, { serverConfig: { batchSize: 1 } });
+    const [f1, f2, d1, d2] = followers(c, leader) as [number, number, number, number];
+    c.crash(d1);
+    c.crash(d2);
+    const accepted = (m: M, from: number, idx: number): boolean =>
+      m.from === from && m.to === leader && m.kind === 'SequencePaxos' && m.msg.type === 'Accepted' && m.msg.acceptedIdx === idx;
+    let oldAccepted: M | undefined;
+    c.tap = (m) => {
+      if (accepted(m, f1, 1)) oldAccepted = structuredClone(m);
+    };
+    c.propose(leader, 'e1');
+    c.runUntil(() => c.replica(leader).getDecidedIdx() === 1, 10 * ELECTION, 'e1 decided');
+    c.tap = undefined;
+    let heldAccepted: M | undefined;
+    c.dropIf = (m) => {
+      if (!accepted(m, f2, 2)) return false;
+      heldAccepted = structuredClone(m);
+      return true;
+    };
+    c.propose(leader, 'e2');
+    c.runUntil(() => heldAccepted !== undefined && c.replica(f1).getAcceptedIdx() === 2, 10 * ELECTION, 'e2 accepted by F1 and F2');
+    c.dropIf = undefined;
+    c.inject(oldAccepted as M);
+    c.tick();
+    c.inject(heldAccepted as M);
+    // No new proposal: L, F1 and F2 hold e2, so it must be decided on all three.
+    c.runUntil(
+      () => [leader, f1, f2].every((p) => c.replica(p).getDecidedIdx() === 2),
+      400 * ELECTION,
+      'e2 decided by the live quorum without new proposals',
+    );
+    expect(c.decidedValues(f2)).toEqual(['e1', 'e2']);
+  });
 });

@@ -149,9 +149,13 @@ export class LeaderState<T, S> {
     return min === Infinity ? 0 : min;
   }
 
-  /** setAcceptedIdx records how far `pid` has accepted. */
+  /**
+   * setAcceptedIdx records how far `pid` has accepted. It never goes down: within one ballot a
+   * follower's log only grows, so a smaller index is an old Accepted the network delivered late.
+   */
   setAcceptedIdx(pid: NodeId, idx: number): void {
-    if (this.acceptedIdx.has(pid)) this.acceptedIdx.set(pid, idx);
+    const known = this.acceptedIdx.get(pid);
+    if (known !== undefined && idx > known) this.acceptedIdx.set(pid, idx);
   }
 
   /** isChosen is true when an accept quorum has accepted up to `idx`. */

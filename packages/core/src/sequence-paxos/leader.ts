@@ -258,9 +258,10 @@ export function handleAccepted<T, S>(sp: SequencePaxos<T, S>, from: NodeId, acc:
   if (sp.role !== 'Leader' || sp.phase !== 'Accept' || !ballotEquals(acc.n, sp.leaderState.nLeader)) return;
   if (!sp.leaderState.getPromiseMeta(from)) return;
   sp.leaderState.setAcceptedIdx(from, acc.acceptedIdx);
-  // Deferred: the leader's own count may trail a follower's, so a lower index may be what is chosen.
-  if (sp.deferLeaderAccept) decideChosen(sp);
-  else if (acc.acceptedIdx > sp.st.decidedIdx && sp.leaderState.isChosen(acc.acceptedIdx)) decide(sp, acc.acceptedIdx);
+  if (acc.acceptedIdx <= sp.st.decidedIdx) return;
+  // The highest index a quorum holds may be below this one (the leader's own count trails with
+  // deferLeaderAccept; another follower's Accepted came late), so decide what is chosen, not acc's index.
+  decideChosen(sp);
 }
 
 function decide<T, S>(sp: SequencePaxos<T, S>, decidedIdx: number): void {
