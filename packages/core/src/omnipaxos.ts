@@ -1,6 +1,7 @@
 import { type Ballot, copyBallot } from './ballot.js';
 import { BallotLeaderElection } from './ble/ballot-leader-election.js';
 import { type ClusterConfig, type OmniPaxosConfig, type ResolvedServerConfig, resolveServerConfig } from './config.js';
+import { ConfigError } from './errors.js';
 import type { LogEntry, SnapshotLogic, StopSign } from './log-entry.js';
 import type { Logger } from './logger.js';
 import { LogicalClock } from './logical-clock.js';
@@ -210,8 +211,11 @@ export class OmniPaxos<T, S = never> {
     this.seqPaxos.handleLeader(copyBallot(ballot));
   }
 
-  /** setPriority sets this server's leader priority for its future ballots. */
+  /** setPriority sets this server's leader priority for its future ballots; throws ConfigError unless an integer >= 0. */
   setPriority(priority: number): void {
+    if (typeof priority !== 'number' || !Number.isSafeInteger(priority) || priority < 0) {
+      throw new ConfigError(`leaderPriority must be an integer >= 0, got ${String(priority)}`);
+    }
     this.ble.setPriority(priority);
   }
 

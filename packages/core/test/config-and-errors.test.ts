@@ -38,6 +38,15 @@ describe('configuration validation', () => {
     });
   });
 
+  // Issue 14, bug 3: setPriority(1.5) was taken, and peers then dropped every heartbeat and Prepare of
+  // that node (a ballot's priority must be an integer >= 0), so it could never lead again.
+  it.each([1.5, -1, Number.NaN, Number.POSITIVE_INFINITY])('setPriority(%s) throws ConfigError like the config check', (p) => {
+    const r = new OmniPaxos<string>(ok, new MemoryStorage());
+    expect(() => r.setPriority(p)).toThrow(ConfigError);
+    r.setPriority(7);
+    expect(() => new OmniPaxos(ok, new MemoryStorage()).setPriority(0)).not.toThrow();
+  });
+
   it('accepts a valid flexible quorum', () => {
     const config = { ...ok, clusterConfig: { configurationId: 1, nodes: [1, 2, 3, 4, 5], flexibleQuorum: { readQuorumSize: 4, writeQuorumSize: 2 } } };
     expect(() => new OmniPaxos(config, new MemoryStorage())).not.toThrow();
