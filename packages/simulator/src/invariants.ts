@@ -110,7 +110,7 @@ export class InvariantChecker<T, S> {
         if (idx < s.getCompactedIdx()) holders += 1;
         else if (key.startsWith('stopsign:')) {
           const ss = s.getStopsign();
-          if (ss !== undefined && s.getLogLen() === idx && `stopsign:c${ss.nextConfig.configurationId}` === key) holders += 1;
+          if (ss !== undefined && s.getCompactedIdx() + s.getLogLen() === idx && `stopsign:c${ss.nextConfig.configurationId}` === key) holders += 1;
         } else {
           const e = s.getEntries(idx, idx + 1)[0];
           if (e !== undefined && this.keyOf(e) === key) holders += 1;

@@ -27,4 +27,29 @@ describe('regressions', () => {
     }
     expect(changes).toBeLessThanOrEqual(1);
   });
+
+  // Issue 14, bug 4: the durability check placed a durable stop sign at getLogLen(), which counts
+  // only the entries after the compacted prefix, so after a trim a decided stop sign looked lost.
+  it('counts a durable stop sign after a trimmed prefix (deferred durability)', () => {
+    const c = new Cluster({
+      seed: 1404,
+      nodes: 3,
+      durability: 'deferred',
+      flushChance: 1,
+      serverConfig: { electionTickTimeout: 5, resendMessageTickTimeout: 20 },
+    });
+    c.runUntil(() => c.leader() !== undefined, 200, 'a leader');
+    const leader = c.leader() as number;
+    for (const e of ['a', 'b', 'c']) c.propose(leader, e);
+    c.runUntil(() => c.nodes.every((p) => c.replica(p).getDecidedIdx() === 3), 200, 'a, b, c decided everywhere');
+    expect(c.trim(leader)).toBe(true);
+    c.tick(5);
+    expect(c.nodes.every((p) => c.replica(p).getCompactedIdx() === 3)).toBe(true);
+    c.reconfigure(leader, { configurationId: 2, nodes: [...c.nodes] });
+    c.runUntil(() => c.nodes.every((p) => c.replica(p).getDecidedIdx() === 4), 200, 'the stop sign decided everywhere');
+    c.tick(5);
+    // A crash runs the durability check: the stop sign at 3 is durable on all three servers.
+    c.crash(c.nodes.find((p) => p !== leader) as number);
+    expect(c.aliveNodes().length).toBe(2);
+  });
 });
