@@ -10,6 +10,7 @@ export default defineConfig({
       '@omnipaxos/simulator/storage-conformance': fileURLToPath(
         new URL('./packages/simulator/src/storage-conformance.ts', import.meta.url),
       ),
+      '@omnipaxos/actors/internal': fileURLToPath(new URL('./packages/actors/src/internal.ts', import.meta.url)),
       '@omnipaxos/core': src('core'),
       '@omnipaxos/actors': src('actors'),
       '@omnipaxos/simulator': src('simulator'),

@@ -9,10 +9,10 @@ import type {
   ProposeErrorCode,
 } from '@omnipaxos/core';
 import type { ReplicaErrorCode } from './errors.js';
-import type { HistorySnapshot } from './history-snapshot.js';
-import type { MigrationMessage } from './migration-messages.js';
-import type { PullRange, PullerEvent } from './segment-puller.js';
-import type { DecidedItem, ReplicatedEntry } from './replicated-entry.js';
+import type { HistorySnapshot } from './reconfiguration/history-snapshot.js';
+import type { MigrationMessage } from './reconfiguration/migration-messages.js';
+import type { PullRange, PullerEvent } from './reconfiguration/segment-puller.js';
+import type { DecidedItem, ReplicatedEntry } from './replica/replicated-entry.js';
 
 /** TickEvent is the only clock of every actor: timers count these, never wall time. */
 export interface TickEvent {

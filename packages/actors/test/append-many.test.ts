@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { RequestBook } from '../src/request-book.js';
-import { type ReplicatedEntry, isReplicatedEntry, lowOf, originOf, payloadsOf, seqOf } from '../src/replicated-entry.js';
+import { RequestBook } from '../src/internal.js';
+import { type ReplicatedEntry, isReplicatedEntry, lowOf, originOf, payloadsOf, seqOf } from '../src/replica/replicated-entry.js';
 import { drive, settle, startCluster } from './cluster-harness.js';
 
 describe('appendMany', () => {

@@ -1,8 +1,8 @@
 import type { LogEntry } from '@omnipaxos/core';
 import { describe, expect, it } from 'vitest';
-import { DedupFilter } from '../src/dedup-filter.js';
-import { RequestBook } from '../src/request-book.js';
-import { type DecidedItem, type ReplicatedEntry, payloadsOf, seqOf, sessionOf } from '../src/replicated-entry.js';
+import { DedupFilter } from '../src/internal.js';
+import { RequestBook } from '../src/internal.js';
+import { type DecidedItem, type ReplicatedEntry, payloadsOf, seqOf, sessionOf } from '../src/replica/replicated-entry.js';
 
 const decided = (e: ReplicatedEntry<string>): LogEntry<ReplicatedEntry<string>, never> => ({ kind: 'Decided', entry: e });
 const copy = (origin: number, session: number, seq: number, low = 0): ReplicatedEntry<string> => [[`e${seq}`], origin, session, seq, low];

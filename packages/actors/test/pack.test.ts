@@ -1,8 +1,8 @@
 import type { LogEntry, NodeId } from '@omnipaxos/core';
 import { describe, expect, it } from 'vitest';
-import { DedupFilter } from '../src/dedup-filter.js';
-import { RequestBook } from '../src/request-book.js';
-import { type DecidedItem, type ReplicatedEntry, countOf, payloadsOf, seqOf } from '../src/replicated-entry.js';
+import { DedupFilter } from '../src/internal.js';
+import { RequestBook } from '../src/internal.js';
+import { type DecidedItem, type ReplicatedEntry, countOf, payloadsOf, seqOf } from '../src/replica/replicated-entry.js';
 import { type Cluster, drive, startCluster } from './cluster-harness.js';
 
 const decided = (e: ReplicatedEntry<string>): LogEntry<ReplicatedEntry<string>, never> => ({ kind: 'Decided', entry: e });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { Router, SegmentPuller, type WireMessage } from '../src/index.js';
+import { Router, type WireMessage } from '../src/index.js';
+import { SegmentPuller } from '../src/internal.js';
 
 const opts = { chunkSize: 10, window: 2, timeoutTicks: 5, retryTicks: 3 };
 const hb = (from: number, to: number): WireMessage<string> => ({ kind: 'BLE', from, to, msg: { type: 'HeartbeatRequest', round: 1 } });

@@ -1,6 +1,6 @@
 import { BallotLeaderElection, type PaxosStatus, SERVER_DEFAULTS } from '@omnipaxos/core';
 import { driverLogic } from './actor-logic.js';
-import type { ElectionActorEvent } from './events.js';
+import type { ElectionActorEvent } from '../events.js';
 import type { ChildActorInput } from './paxos-driver.js';
 
 /** ElectionActorInput is what the supervisor hands a leader-election actor when it spawns one. */

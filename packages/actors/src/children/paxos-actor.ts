@@ -1,4 +1,4 @@
-import type { PaxosActorEvent } from './events.js';
+import type { PaxosActorEvent } from '../events.js';
 import { PaxosDriver, type PaxosActorInput } from './paxos-driver.js';
 import { driverLogic } from './actor-logic.js';
 

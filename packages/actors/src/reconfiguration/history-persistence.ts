@@ -1,7 +1,7 @@
 import { type ClusterConfig, MemoryStorage } from '@omnipaxos/core';
 import { type EntryReader, type HistoryLog, storageReader } from './history-log.js';
 import type { HistoryStore, PersistedHistory } from './history-store.js';
-import type { ReplicaStorage, ReplicatedEntry } from './replicated-entry.js';
+import type { ReplicaStorage, ReplicatedEntry } from '../replica/replicated-entry.js';
 
 /** PersistenceInput is the part of the supervisor input that says where configurations and the history record live. */
 export interface PersistenceInput<T> {

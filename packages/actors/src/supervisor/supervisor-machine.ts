@@ -1,8 +1,8 @@
 import { type AnyActorRef, assign, enqueueActions, raise, setup } from 'xstate';
-import { electionActorLogic } from './election-actor.js';
-import { ReplicaError, type ReplicaErrorCode, SupervisionError } from './errors.js';
-import type { SupervisorEmitted, SupervisorEvent } from './events.js';
-import { paxosActorLogic } from './paxos-actor.js';
+import { electionActorLogic } from '../children/election-actor.js';
+import { ReplicaError, type ReplicaErrorCode, SupervisionError } from '../errors.js';
+import type { SupervisorEmitted, SupervisorEvent } from '../events.js';
+import { paxosActorLogic } from '../children/paxos-actor.js';
 import { type Plan, type SupervisorInput, SupervisorRuntime } from './supervisor-runtime.js';
 
 /** SupervisorContext is the supervisor's xstate context: its runtime and the refs of its current children. */

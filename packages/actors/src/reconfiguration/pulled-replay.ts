@@ -2,8 +2,8 @@ import type { ClusterConfig, LogEntry } from '@omnipaxos/core';
 import type { HistoryLog } from './history-log.js';
 import type { HistorySnapshot } from './history-snapshot.js';
 import type { ConfigSummary } from './migration-messages.js';
-import type { DecidedItem, ReplicatedEntry } from './replicated-entry.js';
-import type { RequestBook } from './request-book.js';
+import type { DecidedItem, ReplicatedEntry } from '../replica/replicated-entry.js';
+import type { RequestBook } from '../replica/request-book.js';
 
 type Log<T> = LogEntry<ReplicatedEntry<T>, never>[];
 

@@ -1,11 +1,11 @@
 import type { ClusterConfig, NodeId } from '@omnipaxos/core';
 import { nanoid } from 'nanoid';
 import { type Actor, type ActorOptions, createActor } from 'xstate';
-import { ReplicaError } from './errors.js';
-import type { ClientRequest } from './events.js';
+import { ReplicaError } from '../errors.js';
+import type { ClientRequest } from '../events.js';
 import type { DecidedItem } from './replicated-entry.js';
-import { replicaSupervisor } from './supervisor-machine.js';
-import type { SupervisorInput } from './supervisor-runtime.js';
+import { replicaSupervisor } from '../supervisor/supervisor-machine.js';
+import type { SupervisorInput } from '../supervisor/supervisor-runtime.js';
 
 /** ReplicaClock is xstate's clock type: `new SimulatedClock()` in tests, the real timers by default. */
 export type ReplicaClock = NonNullable<ActorOptions<typeof replicaSupervisor>['clock']>;

@@ -1,6 +1,6 @@
 import type { NodeId } from '@omnipaxos/core';
 import { LinkBandwidth } from './link-bandwidth.js';
-import type { WireMessage } from './migration-messages.js';
+import type { WireMessage } from '../reconfiguration/migration-messages.js';
 import { Prng } from '@omnipaxos/core';
 import type { Transport, TransportEndpoint } from './transport.js';
 

@@ -12,9 +12,9 @@ import {
   SERVER_DEFAULTS,
   sendsBeforeFlush,
 } from '@omnipaxos/core';
-import type { ChildReport, PaxosActorEvent } from './events.js';
-import type { ReplicaStorage, ReplicatedEntry } from './replicated-entry.js';
-import type { Transport } from './transport.js';
+import type { ChildReport, PaxosActorEvent } from '../events.js';
+import type { ReplicaStorage, ReplicatedEntry } from '../replica/replicated-entry.js';
+import type { Transport } from '../network/transport.js';
 
 /** ReportTarget is where a child actor sends its reports: its supervisor. */
 export interface ReportTarget<T> {

@@ -1,10 +1,10 @@
 import type { FlexibleQuorum, NodeId, ServerConfig } from '@omnipaxos/core';
-import type { HandoverOptions } from './handover.js';
-import type { CompactionOptions } from './history-snapshot.js';
-import type { HistoryStore } from './history-store.js';
-import type { ReplicaStorage, ReplicatedEntry } from './replicated-entry.js';
+import type { HandoverOptions } from '../reconfiguration/handover.js';
+import type { CompactionOptions } from '../reconfiguration/history-snapshot.js';
+import type { HistoryStore } from '../reconfiguration/history-store.js';
+import type { ReplicaStorage, ReplicatedEntry } from '../replica/replicated-entry.js';
 import type { SupervisionPolicy } from './supervision-policy.js';
-import type { Transport } from './transport.js';
+import type { Transport } from '../network/transport.js';
 
 /** SupervisorInput configures one node's replica supervisor (what `createReplica` and `spawn` take). */
 export interface SupervisorInput<T> {

@@ -1,5 +1,5 @@
 import type { NodeId } from '@omnipaxos/core';
-import type { WireMessage } from './migration-messages.js';
+import type { WireMessage } from '../reconfiguration/migration-messages.js';
 
 /** TransportEndpoint is what a node registers with a transport: where its messages are delivered. */
 export interface TransportEndpoint<T, S = never> {

@@ -1,15 +1,15 @@
 import type { ClusterConfig, NodeId } from '@omnipaxos/core';
-import type { CatchUpEvent, ChildReport, ClientRequest, SupervisorEmitted } from './events.js';
-import { type HandleResult, Handover } from './handover.js';
-import { HistoryLog, storageReader } from './history-log.js';
-import { HistoryPersistence, trimmer } from './history-persistence.js';
-import { buildHistorySnapshot } from './history-snapshot.js';
-import type { PersistedHistory } from './history-store.js';
-import type { MigrationMessage } from './migration-messages.js';
-import { NodeLink } from './node-link.js';
-import { PulledReplay } from './pulled-replay.js';
-import type { ReplicaStorage, ReplicatedEntry } from './replicated-entry.js';
-import { RequestBook } from './request-book.js';
+import type { CatchUpEvent, ChildReport, ClientRequest, SupervisorEmitted } from '../events.js';
+import { type HandleResult, Handover } from '../reconfiguration/handover.js';
+import { HistoryLog, storageReader } from '../reconfiguration/history-log.js';
+import { HistoryPersistence, trimmer } from '../reconfiguration/history-persistence.js';
+import { buildHistorySnapshot } from '../reconfiguration/build-snapshot.js';
+import type { PersistedHistory } from '../reconfiguration/history-store.js';
+import type { MigrationMessage } from '../reconfiguration/migration-messages.js';
+import { NodeLink } from '../network/node-link.js';
+import { PulledReplay } from '../reconfiguration/pulled-replay.js';
+import type { ReplicaStorage, ReplicatedEntry } from '../replica/replicated-entry.js';
+import { RequestBook } from '../replica/request-book.js';
 import { DEFAULT_SUPERVISION, type SupervisionPolicy, decideRestart } from './supervision-policy.js';
 import type { SupervisorInput } from './supervisor-input.js';
 

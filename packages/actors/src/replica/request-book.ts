@@ -1,6 +1,6 @@
 import type { LogEntry, NodeId } from '@omnipaxos/core';
 import { DedupFilter } from './dedup-filter.js';
-import type { ClientRequest } from './events.js';
+import type { ClientRequest } from '../events.js';
 import { type DecidedItem, type ReplicatedEntry, countOf, originOf, seqOf, sessionOf } from './replicated-entry.js';
 
 /** DEFAULT_MAX_PACK is the default cap on application entries per log entry. */

@@ -1,7 +1,7 @@
 import type { NodeId } from '@omnipaxos/core';
-import type { ElectionActorEvent, PaxosActorEvent } from './events.js';
-import type { MigrationMessage, WireMessage } from './migration-messages.js';
-import type { ReplicatedEntry } from './replicated-entry.js';
+import type { ElectionActorEvent, PaxosActorEvent } from '../events.js';
+import type { MigrationMessage, WireMessage } from '../reconfiguration/migration-messages.js';
+import type { ReplicatedEntry } from '../replica/replicated-entry.js';
 import type { Transport } from './transport.js';
 
 /** ChildRef is the part of an actor ref the link needs: somewhere to send events. */

@@ -1,11 +1,12 @@
 import { type ClusterConfig, type NodeId, Quorum } from '@omnipaxos/core';
-import type { CatchUpEvent } from './events.js';
-import { arrayReader, type EntryReader, splicedReader, storageReader } from './history-log.js';
+import type { CatchUpEvent } from '../events.js';
+import { arrayReader, type EntryReader, type HistoryLog, splicedReader, storageReader } from './history-log.js';
 import type { HistorySnapshot } from './history-snapshot.js';
 import type { ConfigSummary, MigrationMessage, MigrationMsg } from './migration-messages.js';
-import type { ReplicatedEntry } from './replicated-entry.js';
+import type { ReplicaStorage, ReplicatedEntry } from '../replica/replicated-entry.js';
 import { DEFAULT_PULLER_OPTIONS, type PullerOptions, SegmentPuller } from './segment-puller.js';
-import type { SupervisorRuntime } from './supervisor-runtime.js';
+import type { HistoryPersistence } from './history-persistence.js';
+import type { Transport } from '../network/transport.js';
 
 /** HandoverOptions tune the reconfiguration handover: the pull and the ReconfigInit resend period. */
 export interface HandoverOptions extends PullerOptions {
@@ -50,6 +51,23 @@ interface Pull<T> {
 }
 
 /**
+ * HandoverHost is the part of the supervisor a Handover reads and drives: its clock, configuration,
+ * history and storages, and the switch into migrating mode.
+ */
+export interface HandoverHost<T> {
+  readonly pid: NodeId;
+  readonly now: number;
+  readonly config: ClusterConfig;
+  readonly mode: 'running' | 'migrating' | 'handover';
+  readonly localDelivered: number;
+  readonly storage: ReplicaStorage<T>;
+  readonly history: HistoryLog<ReplicatedEntry<T>>;
+  readonly persistence: HistoryPersistence<T>;
+  readonly input: { readonly transport: Transport<ReplicatedEntry<T>> };
+  beginMigration(): void;
+}
+
+/**
  * Handover is the migration side of one supervisor: it announces a decided stop sign (ReconfigInit,
  * resent until acknowledged), serves SegmentRequests from the finished configurations' logs or the
  * live log, and pulls a missing history prefix in parallel (SegmentPuller) when this server joins a
@@ -61,7 +79,7 @@ export class Handover<T> {
   private pull: Pull<T> | undefined;
 
   constructor(
-    private readonly rt: SupervisorRuntime<T>,
+    private readonly rt: HandoverHost<T>,
     options: Partial<HandoverOptions> = {},
   ) {
     this.opts = { ...DEFAULT_PULLER_OPTIONS, initResendTicks: 10, retireAfterTicks: 1000, ...options };
