@@ -1,5 +1,6 @@
 import type { NodeId } from '@omnipaxos/core';
 import type { PeerAddress } from '@omnipaxos/transport-tcp';
+import { type SecurityArgs, parseSecurityArgs } from './security-args.js';
 
 /** ServerArgs are one replica process's settings, from `--pid --nodes --peers --http --client --data`. */
 export interface ServerArgs {
@@ -18,6 +19,8 @@ export interface ServerArgs {
   joining: boolean;
   /** `--tick-ms` (default 10). */
   tickMs: number;
+  /** Client authentication, client-surface TLS and connection limits (see security-args.ts). */
+  security: SecurityArgs;
 }
 
 /** parseAddress reads `host:port`. */
@@ -101,5 +104,6 @@ export function parseServerArgs(argv: string[]): ServerArgs {
     configurationId,
     joining: f.get('joining') === 'true',
     tickMs,
+    security: parseSecurityArgs(f),
   };
 }

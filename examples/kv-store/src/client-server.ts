@@ -1,4 +1,5 @@
 import net from 'node:net';
+import tls from 'node:tls';
 import { FrameDecoder, decodePayload, encodeFrame, encodePayload } from '@omnipaxos/transport-tcp';
 import {
   type ClientResponse,
@@ -7,7 +8,11 @@ import {
   type ParsedRequest,
   parseClientRequest,
 } from './client-protocol.js';
-import type { KvNode } from './kv-node.js';
+import type { KvNode, KvStatus } from './kv-node.js';
+import { Authenticator, isDenied } from './auth.js';
+import { type ConnectionLimits, DEFAULT_CONNECTION_LIMITS } from './connection-limits.js';
+import { type Principal, authorize, describeGrant, statusView } from './roles.js';
+import { type ClientSurfaceTls, serverTlsOptions, verifiedCertificateName } from './tls-options.js';
 
 /** ClientBackend is what the client server needs of a replica: KvNode, or a fake in tests. */
 export type ClientBackend = Pick<KvNode, 'pid' | 'execute' | 'status'>;
@@ -27,18 +32,31 @@ class ClientConnection {
   /** ending: a protocol error was answered and the connection is closing; later frames are ignored. */
   private ending = false;
   private closed = false;
+  /** principal is who this connection speaks for: from its client certificate or open access at first, from an `auth` request later. */
+  private principal: Principal | undefined;
+  /** frameTimer runs while a frame is half-received: it must be completed within `limits.frameTimeoutMs`. */
+  private frameTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly socket: net.Socket,
     private readonly backend: ClientBackend,
+    private readonly access: Authenticator,
+    private readonly limits: ConnectionLimits,
     onClose: () => void,
   ) {
     socket.setNoDelay(true);
+    const who = access.authenticate({ certificateName: verifiedCertificateName(socket) });
+    if (!isDenied(who)) this.principal = who;
+    // Idle: nothing received or sent for idleTimeoutMs and no request in flight.
+    socket.setTimeout(limits.idleTimeoutMs, () => {
+      if (this.inFlight === 0) this.socket.destroy();
+    });
     socket.on('data', (chunk: Buffer) => this.receive(chunk));
     socket.on('drain', () => this.updateFlow());
     socket.on('error', () => undefined); // 'close' follows
     socket.on('close', () => {
       this.closed = true;
+      clearTimeout(this.frameTimer);
       this.out = [];
       onClose();
     });
@@ -65,13 +83,39 @@ class ClientConnection {
       } else this.run(request);
     }
     if (error !== undefined) return this.fail(error.message);
+    this.watchHalfFrame();
     this.updateFlow();
   }
 
+  /** watchHalfFrame starts the frame deadline when a frame is half received, and stops it once none is. */
+  private watchHalfFrame(): void {
+    if (this.decoder.pendingBytes === 0) {
+      clearTimeout(this.frameTimer);
+      this.frameTimer = undefined;
+    } else if (this.frameTimer === undefined) {
+      const ms = this.limits.frameTimeoutMs;
+      this.frameTimer = setTimeout(() => this.fail(`a frame was not completed within ${ms} ms`), ms);
+      this.frameTimer.unref();
+    }
+  }
+
   private run({ id, command }: ParsedRequest): void {
+    if (command.op === 'auth') {
+      const who = this.access.authenticate({ token: command.token });
+      if (isDenied(who)) this.send({ id, error: who.error, code: who.code });
+      else {
+        this.principal = who;
+        this.send({ id, op: 'auth', user: who.user, roles: who.grants.map(describeGrant) });
+      }
+      return;
+    }
+    const principal = this.principal ?? this.access.authenticate({});
+    if (isDenied(principal)) return this.send({ id, error: principal.error, code: principal.code });
+    const denied = authorize(principal, command.op === 'status' ? { kind: 'status' } : { kind: 'key', op: command.op, key: command.key });
+    if (denied !== undefined) return this.send({ id, error: denied.error, code: denied.code });
     if (command.op === 'status') {
       try {
-        this.send({ id, op: 'status', status: this.backend.status() });
+        this.send({ id, op: 'status', status: statusView(principal, this.backend.status()) as KvStatus });
       } catch (err) {
         this.send(this.unavailable(id, err));
       }
@@ -146,6 +190,13 @@ class ClientConnection {
   }
 }
 
+/** KvClientServerOptions: who may do what (default: everyone is admin), TLS, and connection limits (see docs/security.md). */
+export interface KvClientServerOptions {
+  access?: Authenticator;
+  tls?: ClientSurfaceTls;
+  limits?: ConnectionLimits;
+}
+
 /**
  * KvClientServer serves the native client protocol of one replica over TCP: length-prefixed msgpack
  * frames, requests multiplexed by id and answered as soon as each command is applied (see docs/kv-store.md).
@@ -154,11 +205,22 @@ export class KvClientServer {
   private readonly server: net.Server;
   private readonly connections = new Set<ClientConnection>();
 
-  constructor(backend: ClientBackend) {
-    this.server = net.createServer((socket) => {
-      const conn = new ClientConnection(socket, backend, () => this.connections.delete(conn));
+  constructor(backend: ClientBackend, options: KvClientServerOptions = {}) {
+    const access = options.access ?? Authenticator.open();
+    const limits = options.limits ?? DEFAULT_CONNECTION_LIMITS;
+    const onSocket = (socket: net.Socket): void => {
+      if (options.tls?.clientCa !== undefined) {
+        const t = socket as tls.TLSSocket;
+        // A client certificate that does not chain to the client CA is refused at the TLS layer.
+        if (!t.authorized && Object.keys(t.getPeerCertificate() ?? {}).length > 0) return void socket.destroy();
+      }
+      const conn = new ClientConnection(socket, backend, access, limits, () => this.connections.delete(conn));
       this.connections.add(conn);
-    });
+    };
+    this.server = options.tls === undefined ? net.createServer(onSocket) : tls.createServer(serverTlsOptions(options.tls, limits.frameTimeoutMs), onSocket);
+    this.server.maxConnections = limits.maxConnections;
+    // A connection still in its TLS handshake counts too: it is closed after frameTimeoutMs (handshakeTimeout).
+    this.server.on('tlsClientError', (_err: Error, socket: net.Socket) => socket.destroy());
   }
 
   /** listen binds `host:port` (0 picks a port) and resolves with the bound port. */

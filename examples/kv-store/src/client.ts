@@ -1,6 +1,8 @@
 import http from 'node:http';
+import https from 'node:https';
+import type { ClientTls } from './tls-options.js';
 
-/** KvStatusBody is the JSON of `GET /status` as the client sees it (see KvStatus in kv-node.ts). */
+/** KvStatusBody is the JSON of `GET /status` as the client sees it (see KvStatus in kv-node.ts); without the admin role only pid, leader, configuration, mode, decidedIdx and keys are present. */
 export interface KvStatusBody {
   pid: number;
   leader: number | null;
@@ -31,25 +33,51 @@ export interface KvReconfigureAnswer {
 /** One keep-alive agent for every client of this process: a request reuses an idle socket. */
 const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
 
+/** KvCredentials are how a client proves who it is: a bearer token, and/or (for an https URL) TLS settings with a client certificate. */
+export interface KvCredentials {
+  token?: string;
+  tls?: ClientTls;
+}
+
+/** KvHttpError is a non-2xx answer: its HTTP status (401 unauthenticated, 403 forbidden, 400, 503, ...) and the server's message. */
+export class KvHttpError extends Error {
+  override readonly name = 'KvHttpError';
+  constructor(
+    message: string,
+    readonly status: number,
+  ) {
+    super(message);
+  }
+}
+
 /**
- * KvClient talks to one replica's HTTP API over node:http with a keep-alive agent (cheaper per request
- * than `fetch`); every call times out after `timeoutMs` (default 20 s) and throws on a non-2xx answer.
+ * KvClient talks to one replica's HTTP API (or HTTPS, for an `https://` URL) over node:http with a
+ * keep-alive agent (cheaper per request than `fetch`); every call times out after `timeoutMs` (default
+ * 20 s) and throws a KvHttpError on a non-2xx answer.
  */
 export class KvClient {
+  private readonly agent: http.Agent;
+
   constructor(
     readonly url: string,
     readonly timeoutMs = 20_000,
-  ) {}
+    private readonly credentials: KvCredentials = {},
+  ) {
+    this.agent = url.startsWith('https:') ? new https.Agent({ keepAlive: true, maxSockets: 64, minVersion: 'TLSv1.2', ...credentials.tls }) : agent;
+  }
 
   private call<R>(method: string, path: string, body?: unknown): Promise<R> {
     const text = body === undefined ? undefined : JSON.stringify(body);
+    const headers: http.OutgoingHttpHeaders = text === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) };
+    if (this.credentials.token !== undefined) headers.authorization = `Bearer ${this.credentials.token}`;
+    const request = this.url.startsWith('https:') ? https.request : http.request;
     return new Promise<R>((resolve, reject) => {
-      const req = http.request(
+      const req = request(
         `${this.url}${path}`,
         {
           method,
-          agent,
-          headers: text === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) },
+          agent: this.agent,
+          headers,
           timeout: this.timeoutMs,
         },
         (res) => {
@@ -65,7 +93,7 @@ export class KvClient {
               return;
             }
             const status = res.statusCode ?? 0;
-            if (status < 200 || status >= 300) reject(new Error(`${method} ${path}: ${status} ${json.error ?? ''}`));
+            if (status < 200 || status >= 300) reject(new KvHttpError(`${method} ${path}: ${status} ${json.error ?? ''}`, status));
             else resolve(json);
           });
         },
@@ -100,8 +128,12 @@ export class KvClient {
   reconfigure(nodes: number[], peers: Record<number, string> = {}) {
     return this.call<KvReconfigureAnswer>('POST', '/reconfigure', { nodes, peers });
   }
-  /** status returns the replica's status. */
+  /** status returns the replica's status (its summary fields only, without the admin role). */
   status() {
     return this.call<KvStatusBody>('GET', '/status');
+  }
+  /** setLink cuts or heals the replica's link to `peer` (a test hook; admin only). */
+  setLink(peer: number, action: 'cut' | 'heal') {
+    return this.call<{ ok: boolean }>('POST', `/links/${peer}/${action}`);
   }
 }

@@ -26,11 +26,13 @@ export interface ReplicaSpec {
   tls?: { ca: string; cert: string; key: string };
   /** Extra node flags for the replica process (e.g. `--cpu-prof`). */
   nodeArgs?: string[];
+  /** Extra server flags (e.g. `--users`, `--client-tls-cert`, `--max-connections`: see docs/security.md). */
+  serverArgs?: string[];
 }
 
 /** ReplicaReadyInfo is what a replica's ready line says: its HTTP base URL and its client-protocol address. */
 export interface ReplicaReadyInfo {
-  /** e.g. `http://127.0.0.1:7201` (the same string `ready` resolves with). */
+  /** e.g. `http://127.0.0.1:7201`, or `https://…` with client TLS (the same string `ready` resolves with). */
   httpUrl: string;
   clientHost: string;
   clientPort: number;
@@ -53,7 +55,7 @@ export function spawnReplica(spec: ReplicaSpec): ReplicaProcess {
   const args = [...(spec.nodeArgs ?? []), '--import', TSX_LOADER, SERVER, '--pid', String(spec.pid), '--nodes', spec.nodes.join(','), '--peers', peers,
     '--http', `127.0.0.1:${spec.httpPort}`, '--client', `127.0.0.1:${spec.clientPort ?? 0}`, '--data', spec.dataDir,
     ...(spec.configurationId !== undefined ? ['--config-id', String(spec.configurationId)] : []), ...(spec.joining === true ? ['--joining'] : []),
-    ...(spec.tls ? ['--tls-ca', spec.tls.ca, '--tls-cert', spec.tls.cert, '--tls-key', spec.tls.key] : [])];
+    ...(spec.tls ? ['--tls-ca', spec.tls.ca, '--tls-cert', spec.tls.cert, '--tls-key', spec.tls.key] : []), ...(spec.serverArgs ?? [])];
   const child = spawn(process.execPath, args, {
     stdio: ['ignore', 'pipe', 'pipe'],
     // The replica exits if this process dies without stopping it (a killed test run leaves no orphans).
@@ -69,11 +71,11 @@ export function spawnReplica(spec: ReplicaSpec): ReplicaProcess {
     const timer = setTimeout(() => reject(new Error(`replica ${spec.pid} did not start in 60 s: ${stderr}`)), 60_000);
     lines.on('line', (line) => {
       try {
-        const msg = JSON.parse(line) as { ready?: boolean; http?: string; client?: string };
+        const msg = JSON.parse(line) as { ready?: boolean; http?: string; client?: string; https?: boolean };
         if (msg.ready === true && msg.http !== undefined && msg.client !== undefined) {
           clearTimeout(timer);
           const i = msg.client.lastIndexOf(':');
-          resolve({ httpUrl: `http://${msg.http}`, clientHost: msg.client.slice(0, i), clientPort: Number(msg.client.slice(i + 1)) });
+          resolve({ httpUrl: `${msg.https === true ? 'https' : 'http'}://${msg.http}`, clientHost: msg.client.slice(0, i), clientPort: Number(msg.client.slice(i + 1)) });
         }
       } catch {
         // not our ready line

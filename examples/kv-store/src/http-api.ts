@@ -1,5 +1,11 @@
 import http from 'node:http';
+import https from 'node:https';
 import { parseAddress } from './args.js';
+import { Authenticator } from './auth.js';
+import { type ConnectionLimits, DEFAULT_CONNECTION_LIMITS, applyHttpLimits, httpServerOptions } from './connection-limits.js';
+import { checkHttpAccess, isHttpRefusal } from './http-access.js';
+import { statusView } from './roles.js';
+import { type ClientSurfaceTls, refuseUnverifiedCertificates, serverTlsOptions } from './tls-options.js';
 import type { KvCommand } from './kv-command.js';
 import type { KvNode } from './kv-node.js';
 
@@ -72,17 +78,32 @@ async function reconfigure(node: KvNode, req: http.IncomingMessage, res: http.Se
   return send(res, done ? 200 : 202, { proposed: next, decided: done, configuration: s.configuration, mode: s.mode });
 }
 
+/** HttpApiOptions: who may do what (default: everyone is admin), HTTPS, and connection limits (see docs/security.md). */
+export interface HttpApiOptions {
+  access?: Authenticator;
+  tls?: ClientSurfaceTls;
+  limits?: ConnectionLimits;
+}
+
 /**
  * createHttpApi serves the JSON API of one replica:
  * GET/PUT/DELETE /kv/<key>, POST /kv/<key>/cas, GET /status, GET /log?from=&limit= (decided entries),
- * POST /reconfigure, POST /links/<pid>/{cut,heal} (test hook).
+ * POST /reconfigure, POST /links/<pid>/{cut,heal} (test hook); over HTTPS with `options.tls`.
+ * Every request is authenticated and authorized first (http-access.ts): 401/403 with `{ error, code }`.
  * Writes and reads sent to a follower are appended there and forwarded to the leader by the replica.
  */
-export function createHttpApi(node: KvNode): http.Server {
-  return http.createServer((req, res) => {
+export function createHttpApi(node: KvNode, options: HttpApiOptions = {}): http.Server {
+  const access = options.access ?? Authenticator.open();
+  const limits = options.limits ?? DEFAULT_CONNECTION_LIMITS;
+  const onRequest = (req: http.IncomingMessage, res: http.ServerResponse): void => {
     const url = new URL(req.url ?? '/', 'http://localhost');
+    const principal = checkHttpAccess(access, req, url.pathname);
+    if (isHttpRefusal(principal)) {
+      if (principal.status === 401) res.setHeader('www-authenticate', 'Bearer realm="kv-store"');
+      return send(res, principal.status, principal.body);
+    }
     const handle = async (): Promise<void> => {
-      if (url.pathname === '/status' && req.method === 'GET') return send(res, 200, node.status());
+      if (url.pathname === '/status' && req.method === 'GET') return send(res, 200, statusView(principal, node.status()));
       if (url.pathname === '/log' && req.method === 'GET') {
         return send(res, 200, node.log(Number(url.searchParams.get('from') ?? 0), Number(url.searchParams.get('limit') ?? 10_000)));
       }
@@ -103,5 +124,11 @@ export function createHttpApi(node: KvNode): http.Server {
       const message = err instanceof Error ? err.message : String(err);
       if (!res.headersSent) send(res, /JSON|body|host:port|nodes must/.test(message) ? 400 : 503, { error: message });
     });
-  });
+  };
+  const server = options.tls === undefined
+    ? http.createServer(httpServerOptions(limits), onRequest)
+    : https.createServer({ ...httpServerOptions(limits), ...serverTlsOptions(options.tls, limits.frameTimeoutMs) }, onRequest);
+  if (options.tls?.clientCa !== undefined) refuseUnverifiedCertificates(server);
+  applyHttpLimits(server, limits);
+  return server;
 }

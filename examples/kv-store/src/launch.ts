@@ -106,6 +106,7 @@ if (leader === null) {
 const serverCmd = (s: ReplicaSpec) =>
   `pnpm --filter @omnipaxos/example-kv-store server --pid ${s.pid} --nodes ${nodes.join(',')} --peers ${nodes.map((p) => `${p}=127.0.0.1:${replicationPorts[p]}`).join(',')} --http 127.0.0.1:${s.httpPort} --data ${relative(process.cwd(), dataDir)}`;
 console.log(`\ncluster up: ${nodes.map((p, i) => `replica ${p} at ${urls[i]} (pid ${procs[i]?.child.pid})`).join(', ')}; leader ${leader}`);
+console.log('no authentication: every port listens on 127.0.0.1 only (a replica listening elsewhere without --users warns loudly; see docs/security.md)');
 console.log(`
 try it:
   curl -X PUT ${urls[1]}/kv/greeting -d '{"value":"hello"}'     # a write through a follower

@@ -6,15 +6,22 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseServerArgs } from './args.js';
+import { Authenticator } from './auth.js';
 import { KvClientServer } from './client-server.js';
 import { createHttpApi } from './http-api.js';
 import { KvNode } from './kv-node.js';
+import { exposureWarning } from './security-args.js';
+import { readClientSurfaceTls } from './tls-options.js';
 
 async function main(): Promise<void> {
   const args = parseServerArgs(process.argv.slice(2));
   const self = args.peers[args.pid];
   if (self === undefined) throw new Error('no replication address for this pid');
   const tls = args.tls && { ca: readFileSync(args.tls.ca), cert: readFileSync(args.tls.cert), key: readFileSync(args.tls.key) };
+  const { security } = args;
+  const access = security.users !== undefined ? Authenticator.fromFile(security.users) : Authenticator.open();
+  const clientTls = security.clientTls && readClientSurfaceTls(security.clientTls);
+  const surface = { access, limits: security.limits, ...(clientTls ? { tls: clientTls } : {}) };
   const node = await KvNode.start({
     pid: args.pid,
     nodes: args.nodes,
@@ -26,16 +33,21 @@ async function main(): Promise<void> {
     tickMs: args.tickMs,
     ...(tls ? { tls } : {}),
   });
-  const api = createHttpApi(node);
+  const api = createHttpApi(node, surface);
   await new Promise<void>((resolve, reject) => {
     api.once('error', (err) => reject(new Error(`HTTP ${args.http.host}:${args.http.port}: ${err.message}`)));
     api.listen(args.http.port, args.http.host, resolve);
   });
   const address = api.address();
   const httpPort = typeof address === 'object' && address !== null ? address.port : args.http.port;
-  const clients = new KvClientServer(node);
+  const clients = new KvClientServer(node, surface);
   const clientPort = await clients.listen(args.client.host, args.client.port);
-  const ready = { ready: true, pid: args.pid, http: `${args.http.host}:${httpPort}`, client: `${args.client.host}:${clientPort}`, tls: tls !== undefined };
+  const warning = exposureWarning(security, [{ name: 'HTTP', ...args.http, port: httpPort }, { name: 'client port', ...args.client, port: clientPort }]);
+  if (warning !== undefined) process.stderr.write(`${warning}\n`);
+  const ready = {
+    ready: true, pid: args.pid, http: `${args.http.host}:${httpPort}`, client: `${args.client.host}:${clientPort}`, tls: tls !== undefined,
+    https: clientTls !== undefined, auth: access.enforced,
+  };
   process.stdout.write(`${JSON.stringify(ready)}\n`);
 
   let stopping = false;

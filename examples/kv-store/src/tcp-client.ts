@@ -1,4 +1,5 @@
 import net from 'node:net';
+import tls from 'node:tls';
 import { FrameDecoder, decodePayload, encodeFrame, encodePayload } from '@omnipaxos/transport-tcp';
 import {
   type ClientErrorCode,
@@ -10,14 +11,21 @@ import {
 } from './client-protocol.js';
 import type { KvResult } from './kv-command.js';
 import type { KvStatus } from './kv-node.js';
+import type { ClientTls } from './tls-options.js';
 
 /** KvTcpResult is a command's answer: its log index and the result of applying it (`op` says which). */
 export type KvTcpResult<O extends KvResult['op']> = { idx: number } & Extract<KvResult, { op: O }>;
 
-/** KvTcpClientOptions: `timeoutMs` per request (default 20 s), `connectTimeoutMs` (default 5 s). */
+/**
+ * KvTcpClientOptions: `timeoutMs` per request (default 20 s), `connectTimeoutMs` (default 5 s), a bearer
+ * `token` sent first (connect fails if it is refused), and `tls` (CA to trust, client certificate and key)
+ * for a replica whose client port speaks TLS.
+ */
 export interface KvTcpClientOptions {
   timeoutMs?: number;
   connectTimeoutMs?: number;
+  token?: string;
+  tls?: ClientTls;
 }
 
 /**
@@ -85,17 +93,32 @@ export class KvTcpClient {
   }
 
   /** connect opens a connection to a replica's client port (the `client` of its ready line). */
-  static connect(host: string, port: number, options: KvTcpClientOptions = {}): Promise<KvTcpClient> {
+  static async connect(host: string, port: number, options: KvTcpClientOptions = {}): Promise<KvTcpClient> {
+    const client = await KvTcpClient.open(host, port, options);
+    if (options.token === undefined) return client;
+    try {
+      await client.authenticate(options.token);
+    } catch (err) {
+      await client.close();
+      throw err;
+    }
+    return client;
+  }
+
+  private static open(host: string, port: number, options: KvTcpClientOptions): Promise<KvTcpClient> {
     const connectTimeoutMs = options.connectTimeoutMs ?? 5_000;
+    const t = options.tls;
     return new Promise((resolve, reject) => {
-      const socket = net.connect({ host, port });
+      const socket = t === undefined
+        ? net.connect({ host, port })
+        : tls.connect({ host, port, minVersion: 'TLSv1.2', ...(net.isIP(host) === 0 ? { servername: host } : {}), ...t });
       const timer = setTimeout(() => socket.destroy(new Error(`no answer in ${connectTimeoutMs} ms`)), connectTimeoutMs);
       const onError = (err: Error): void => {
         clearTimeout(timer);
         reject(new Error(`connect to ${host}:${port}: ${err.message}`));
       };
       socket.once('error', onError);
-      socket.once('connect', () => {
+      socket.once(t === undefined ? 'connect' : 'secureConnect', () => {
         clearTimeout(timer);
         socket.off('error', onError);
         resolve(new KvTcpClient(socket, `${host}:${port}`, options.timeoutMs ?? 20_000));
@@ -123,7 +146,14 @@ export class KvTcpClient {
     return this.command({ op: 'cas', key, expected, value }, 'cas');
   }
 
-  /** status returns the replica's status (not through the log). */
+  /** authenticate makes later requests on this connection run as the token's user; resolves with its name and roles. */
+  async authenticate(token: string): Promise<{ user: string; roles: string[] }> {
+    const r = await this.request({ op: 'auth', token });
+    if (!('op' in r) || r.op !== 'auth') throw new KvTcpError(`auth: unexpected answer ${JSON.stringify(r)}`, 'bad-request');
+    return { user: r.user, roles: r.roles };
+  }
+
+  /** status returns the replica's status (not through the log); without the admin role, only its summary fields. */
   async status(): Promise<KvStatus> {
     const r = await this.request({ op: 'status' });
     if (!('op' in r) || r.op !== 'status') throw new KvTcpError(`status: unexpected answer ${JSON.stringify(r)}`, 'bad-request');

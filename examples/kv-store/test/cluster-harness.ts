@@ -42,6 +42,8 @@ export class ProcessCluster {
   readonly specs = new Map<number, ReplicaSpec>();
   /** TLS files per pid (set before `startAll`): replicas then talk mutual TLS. */
   readonly tls = new Map<number, { ca: string; cert: string; key: string }>();
+  /** Extra server flags for every replica (set before `startAll`), e.g. `--users` or `--client-tls-cert`. */
+  serverArgs: string[] = [];
 
   constructor(
     readonly nodes: number[],
@@ -55,7 +57,7 @@ export class ProcessCluster {
     for (const p of this.nodes) replicationPorts[p] = await replicationPort();
     for (const pid of this.nodes) {
       const tls = this.tls.get(pid);
-      this.specs.set(pid, { pid, nodes: this.nodes, replicationPorts, httpPort: 0, dataDir: this.dataDir, nodeArgs: this.nodeArgs, ...(tls ? { tls } : {}) });
+      this.specs.set(pid, { pid, nodes: this.nodes, replicationPorts, httpPort: 0, dataDir: this.dataDir, nodeArgs: this.nodeArgs, serverArgs: this.serverArgs, ...(tls ? { tls } : {}) });
     }
     await Promise.all(this.nodes.map((p) => this.start(p)));
   }
