@@ -1,5 +1,7 @@
+import { execFile } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { TcpTransport } from '@omnipaxos/transport-tcp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CertFactory, type Pem, opensslAvailable } from '../../../packages/transport-tcp/test/tls-certs.js';
@@ -26,6 +28,19 @@ async function tcpOutcome(run: () => Promise<unknown>): Promise<string> {
   } catch (err) {
     return err instanceof KvTcpError ? err.code : 'refused';
   }
+}
+
+const CLI = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
+const TSCONFIG = fileURLToPath(new URL('../tsconfig.json', import.meta.url));
+const TSX_LOADER = new URL('../../../node_modules/tsx/dist/loader.mjs', import.meta.url).href;
+
+/** kvCli runs the `kv` CLI with `args` and extra environment variables; resolves with its exit code and output. */
+function kvCli(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, ['--import', TSX_LOADER, CLI, ...args], { env: { ...process.env, TSX_TSCONFIG_PATH: TSCONFIG, ...env } }, (err, stdout, stderr) => {
+      resolve({ code: err === null ? 0 : typeof err.code === 'number' ? err.code : 1, stdout, stderr });
+    });
+  });
 }
 
 type Transport = { rejectedConnections: number; lastRejection: string | null };
@@ -186,5 +201,17 @@ describe.skipIf(!opensslAvailable())('kv-store security: a 3-process cluster wit
     expect((await carolTcp.status()).transport).toBeDefined();
     expect((await carolTcp.put('anything', 'c')).idx).toBeGreaterThan(0);
     await carolTcp.close();
+  }, 60_000);
+
+  it('the kv CLI takes its credentials from the environment or from flags', async () => {
+    const env = { KV_NODES: cluster.urls.get(1) ?? '', KV_CA: join(certs.dir, 'cluster-ca.pem') };
+    const put = await kvCli(['put', 'app/cli', 'from-env'], { ...env, KV_TOKEN: tokens.writer });
+    expect(put.code).toBe(0);
+    expect(JSON.parse(put.stdout)).toMatchObject({ op: 'put', previous: null });
+    const refused = await kvCli(['put', 'app/cli', 'reader'], { ...env, KV_TOKEN: tokens.reader });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/403 forbidden: put "app\/cli" needs the write role/);
+    const get = await kvCli(['get', 'app/cli', '--token', tokens.reader], env);
+    expect(JSON.parse(get.stdout)).toMatchObject({ op: 'get', value: 'from-env' });
   }, 60_000);
 });
