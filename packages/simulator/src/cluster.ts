@@ -323,6 +323,18 @@ export class Cluster<T = string, S = never> {
     });
   }
 
+  /**
+   * checkDecidedLogs rereads every live replica's whole decided log (what is not compacted) against
+   * the first value decided at each index: a replica that rewrote a decided index fails the run.
+   * Costlier than `checkInvariants`, which reads only what was decided since the last check.
+   */
+  checkDecidedLogs(): void {
+    if (this.options.checkInvariants === false) return;
+    this.reportViolation(() => {
+      for (const pid of this.aliveNodes()) this.checker.checkDecidedLog(this.replica(pid));
+    });
+  }
+
   /** reportViolation runs a check; an InvariantViolation fails the run with the seed and trace (see `fail`). */
   private reportViolation(check: () => void): void {
     try {
@@ -353,6 +365,16 @@ export class Cluster<T = string, S = never> {
   /** snapshot asks node `pid` to snapshot its decided prefix; false when it refused or is down. */
   snapshot(pid: NodeId, idx?: number, localOnly = false): boolean {
     return this.attempt(pid, 'snapshot', `snapshot ${pid}`, (r) => r.snapshot(idx, localOnly));
+  }
+
+  /** tryBecomeLeader makes node `pid` take over with a ballot above its promise; false when it is down. */
+  tryBecomeLeader(pid: NodeId): boolean {
+    return this.attempt(pid, 'tryBecomeLeader', `tryBecomeLeader ${pid}`, (r) => r.tryBecomeLeader());
+  }
+
+  /** setPriority sets node `pid`'s leader priority (until it restarts); false when it is down. */
+  setPriority(pid: NodeId, priority: number): boolean {
+    return this.attempt(pid, 'setPriority', `setPriority ${pid} ${priority}`, (r) => r.setPriority(priority));
   }
 
   /**
@@ -433,6 +455,12 @@ export class Cluster<T = string, S = never> {
     this.event(`cut ${a} ${b}`);
   }
 
+  /** cutOneWay takes down only the link from `from` to `to` (`to` still reaches `from`). */
+  cutOneWay(from: NodeId, to: NodeId): void {
+    this.links.cutOneWay(from, to);
+    this.event(`cut ${from}>${to}`);
+  }
+
   /** heal restores both directions of the link between a and b. */
   heal(a: NodeId, b: NodeId): void {
     this.changeLinks(() => this.links.heal(a, b));
@@ -510,8 +538,11 @@ export class Cluster<T = string, S = never> {
     return this.alive.has(pid) ? describeLog(this.replica(pid)) : `${pid}: crashed`;
   }
 
-  /** inFlight returns how many messages are in the network. */
-  inFlight(): number {
-    return this.inflight.length;
+  /** inFlight returns how many messages are in the network (to `to` only, when given). */
+  inFlight(to?: NodeId): number {
+    if (to === undefined) return this.inflight.length;
+    let n = 0;
+    for (const f of this.inflight) if (f.message.to === to) n += 1;
+    return n;
   }
 }

@@ -12,7 +12,7 @@ export {
   applyQuorumLoss,
   type PartialConnectivityScenario,
 } from './scenarios.js';
-export { runRandomFaults, type RandomRunOptions, type RandomRunResult } from './random-run.js';
+export { FEATURES, type Feature, runRandomFaults, type RandomRunOptions, type RandomRunResult } from './random-run.js';
 export {
   formatScript,
   parseScript,

@@ -99,6 +99,33 @@ export class InvariantChecker<T, S> {
   }
 
   /**
+   * checkDecidedLog rereads `r`'s decided log from its compacted index and checks every entry against
+   * the first value decided at that index (by any replica): it catches a replica that rewrites an
+   * index it had already decided, which `checkReplica` (reading only newly decided indices) misses.
+   */
+  checkDecidedLog(r: OmniPaxos<T, S>): void {
+    const now = r.getDecidedIdx();
+    const from = r.getCompactedIdx();
+    if (from >= now) return;
+    let idx = from;
+    for (const e of r.readEntries(from, now) ?? []) {
+      if (e.kind === 'Trimmed' || e.kind === 'Snapshotted') {
+        idx = e.trimmedIdx;
+        continue;
+      }
+      let key: string | undefined;
+      if (e.kind === 'StopSign') key = `stopsign:c${e.stopSign.nextConfig.configurationId}`;
+      else if (e.kind === 'Decided') key = this.keyOf(e.entry);
+      const first = this.decided.get(idx);
+      if (key === undefined || (first !== undefined && first !== key)) {
+        const held = key ?? `an undecided entry`;
+        throw new InvariantViolation(`replica ${r.pid}: index ${idx} holds ${held}, but ${first ?? 'a decided entry'} was decided there`);
+      }
+      idx += 1;
+    }
+  }
+
+  /**
    * checkDurableQuorum checks that every entry decided so far is held durably by at least `quorum` of
    * `durable` (each server's durable storage: what a crash now would leave): an index below a
    * storage's compacted index counts as held. Run it where a crash can lose unflushed writes.

@@ -1,22 +1,26 @@
-import type { NodeId } from '@omnipaxos/core';
+import type { ClusterConfig, NodeId, Prng } from '@omnipaxos/core';
 import { Cluster } from './cluster.js';
 import type { Durability } from './cluster-options.js';
-import type { Prng } from '@omnipaxos/core';
+import { ELECTION, FaultDriver, type Feature, type RandomCluster } from './random-faults.js';
+import { checkFreshOperations, checkQuiescentLiveness, checkStopSignDecided, heal, waitForLeader } from './random-liveness.js';
+import { type CompactionMode, type RunShape, drawFlexibleQuorum, drawNodeIds, drawShape } from './random-shape.js';
 
-/** RandomRunOptions shape one randomized fault run. */
+export { FEATURES, type Feature } from './random-faults.js';
+
+/** RandomRunOptions shape one randomized fault run; what is left out is drawn from the seed. */
 export interface RandomRunOptions {
   seed: number;
-  /** Number of servers (default: 3 or 5, chosen by the seed). */
+  /** Number of servers (default: 2 to 6, chosen by the seed). */
   nodes?: number;
-  /** Ticks of faulty operation before everything heals (default 600). */
+  /** Ticks of faulty operation before everything heals (default 600; 200 in a next configuration). */
   faultTicks?: number;
   /** Allow message duplication (then an entry may be decided twice). Default: chosen by the seed. */
   duplicates?: boolean;
   /** Batch size (default: 1 or 4, chosen by the seed). */
   batchSize?: number;
   /** Log compaction during the run: none, leader trims, or snapshots (default: chosen by the seed). */
-  compaction?: 'none' | 'trim' | 'snapshot';
-  /** Election timeouts allowed for liveness after healing (default 30). */
+  compaction?: CompactionMode;
+  /** Election timeouts allowed for each liveness check after healing (default 40). */
   livenessTimeouts?: number;
   /**
    * `deferred`: writes are durable only at random flushes, crashes lose the rest, and the leader
@@ -28,6 +32,7 @@ export interface RandomRunOptions {
 /** RandomRunResult summarizes a run that passed. */
 export interface RandomRunResult {
   seed: number;
+  /** Servers of the first configuration. */
   nodes: number;
   ticks: number;
   delivered: number;
@@ -38,174 +43,147 @@ export interface RandomRunResult {
   storageFailures: number;
   /** Whole-cluster crashes (deferred durability mode only). */
   powerLosses: number;
-  /** Ticks from healing until every post-heal proposal was decided everywhere. */
+  /** Ticks from healing until every liveness check of the last configuration passed. */
   recoveryTicks: number;
+  /** How many configurations the run went through (2 after a decided reconfiguration). */
+  configurations: number;
+  /** What the run exercised, sorted. */
+  features: Feature[];
 }
 
-const ELECTION = 5;
-
-/** decidedStrings returns a node's decided entries, snapshots expanded. */
-function decidedStrings(c: Cluster<string, string[]>, pid: NodeId): string[] {
-  const out: string[] = [];
-  for (const e of c.decidedEntries(pid)) {
-    if (e.kind === 'Decided') out.push(e.entry);
-    else if (e.kind === 'Snapshotted') out.push(...e.snapshot);
-  }
-  return out;
+/** nextConfig draws the configuration a stop sign leads to: some servers kept, some new, 2 to 6 in all. */
+function nextConfig(prng: Prng, current: ClusterConfig): ClusterConfig {
+  const size = prng.range(2, 6);
+  const kept = prng.shuffle([...current.nodes]).slice(0, prng.range(0, Math.min(size, current.nodes.length)));
+  const ids = new Set<NodeId>(kept);
+  const fresh = drawNodeIds(prng, size * 2).map((x) => x + 100);
+  for (const id of fresh) if (ids.size < size) ids.add(id);
+  const next: ClusterConfig = { configurationId: current.configurationId + 1, nodes: [...ids] };
+  const fq = drawFlexibleQuorum(prng, size);
+  if (fq) next.flexibleQuorum = fq;
+  return next;
 }
 
-/** compact makes a random live server trim (if it leads) or snapshot; refusals are expected. */
-function compact(c: Cluster<string, string[]>, mode: 'trim' | 'snapshot', prng: Prng): void {
-  const alive = c.aliveNodes();
-  if (alive.length === 0) return;
-  const pid = prng.pick(alive);
-  if (mode === 'trim') c.trim(pid);
-  else c.snapshot(pid, undefined, prng.chance(0.5));
+function makeCluster(seed: number, shape: RunShape, config: ClusterConfig): RandomCluster {
+  return new Cluster<string, string[]>({
+    seed,
+    nodes: config.nodes,
+    configurationId: config.configurationId,
+    ...(config.flexibleQuorum ? { flexibleQuorum: config.flexibleQuorum } : {}),
+    ...(shape.compaction === 'snapshot'
+      ? { snapshot: { create: (es: string[]) => es.slice(), merge: (a: string[], b: string[]) => a.concat(b) } }
+      : {}),
+    serverConfig: { electionTickTimeout: ELECTION, resendMessageTickTimeout: 4 * ELECTION, batchSize: shape.batchSize, flushBatchTickTimeout: 3 },
+    allowDuplicateDecisions: shape.duplicates,
+    reorder: 0.2,
+    durability: shape.durability,
+    flushChance: shape.flushChance,
+  });
 }
 
-function randomFaults(prng: Prng, duplicates: boolean): { drop: number; duplicate: number; minDelay: number; maxDelay: number } {
-  return {
-    drop: prng.chance(0.5) ? prng.next() * 0.3 : 0,
-    duplicate: duplicates ? prng.next() * 0.2 : 0,
-    minDelay: 0,
-    maxDelay: prng.chance(0.5) ? prng.range(0, 6) : 0,
-  };
+function noteShape(shape: RunShape, config: ClusterConfig, used: Set<Feature>): void {
+  const n = config.nodes.length;
+  if (config.flexibleQuorum) used.add('flexibleQuorum');
+  if (n % 2 === 0) used.add('evenSize');
+  if (config.nodes.some((id, i) => id !== i + 1)) used.add('customIds');
+  if (shape.durability === 'deferred') used.add('deferred');
+  if (shape.duplicates) used.add('duplicates');
+}
+
+interface EpochResult {
+  c: RandomCluster;
+  driver: FaultDriver;
+  recoveryTicks: number;
+  /** The configuration its decided stop sign leads to, if it reconfigured. */
+  next: ClusterConfig | undefined;
+}
+
+/**
+ * runEpoch runs one configuration: the fault phase, then healing (a minority may stay down for
+ * good), then the liveness checks — with no new proposal everything the leader holds is decided;
+ * fresh operations are decided; a stop sign, if the configuration reconfigures, is decided.
+ */
+function runEpoch(
+  seed: number,
+  shape: RunShape,
+  config: ClusterConfig,
+  used: Set<Feature>,
+  prefix: string,
+  faultTicks: number,
+  bound: number,
+  reconfigure: boolean,
+): EpochResult {
+  const c = makeCluster(seed, shape, config);
+  noteShape(shape, config, used);
+  const prng = c.prng;
+  const stopSign = reconfigure ? { at: prng.range(0, faultTicks - 1), next: nextConfig(prng, config) } : undefined;
+  const driver = new FaultDriver(c, shape, used, prefix, stopSign);
+  driver.run(faultTicks);
+  heal(driver, Math.min(shape.minorityDown, Math.max(0, config.nodes.length - quorumOf(config))));
+  const healedAt = c.now;
+  waitForLeader(c, bound);
+  if (checkQuiescentLiveness(c, bound)) used.add('quiescentLiveness');
+  const leader = c.leader() as NodeId;
+  // Once a stop sign is decided nothing more may be appended: only new operations before it.
+  if (c.replica(leader).isReconfigured() === undefined) checkFreshOperations(driver, bound);
+  if (stopSign) checkStopSignDecided(driver, bound);
+  c.checkDecidedLogs();
+  const ss = c.replica(c.leader() ?? leader).isReconfigured();
+  return { c, driver, recoveryTicks: c.now - healedAt, next: ss?.nextConfig };
+}
+
+function quorumOf(config: ClusterConfig): number {
+  const majority = Math.floor(config.nodes.length / 2) + 1;
+  const fq = config.flexibleQuorum;
+  return fq ? Math.max(fq.readQuorumSize, fq.writeQuorumSize) : majority;
 }
 
 /**
  * runRandomFaults drives a cluster through random faults — message loss, duplication, reordering,
- * partial partitions, crashes and restarts, failing storage writes — with proposals at random
- * servers, checking the safety invariants after every delivery round. It then heals everything and
- * checks liveness: fresh proposals are decided on every server within a bounded number of election
- * timeouts. Throws SimulationError (with the seed) on any violation.
+ * long delays, two- and one-way cuts, partitions, crashes of a minority or a majority (messages in
+ * flight to a crashed node may survive it), restarts, failing writes, power loss, compaction, leader
+ * changes, replays of old messages — with proposals at random servers, checking the safety
+ * invariants after every delivery round and the whole decided logs every 10 ticks. It then heals
+ * (a minority may stay down for good) and checks liveness: with no new proposal everything the
+ * leader holds is decided; fresh proposals are decided on every live server. A run may reconfigure:
+ * its stop sign must be decided, and the run goes on in the next configuration. Cluster sizes, node
+ * ids, quorums and the faults used are drawn from the seed. Throws SimulationError (with the seed)
+ * on any violation; the seed replays the run exactly.
  */
 export function runRandomFaults(options: RandomRunOptions): RandomRunResult {
   const seed = options.seed;
-  const cluster0 = new Cluster<string>({ seed, nodes: 1 + 2, checkInvariants: false });
-  const choose = cluster0.prng; // a seed-derived generator for the run's shape
-  const n = options.nodes ?? (choose.chance(0.5) ? 3 : 5);
-  const duplicates = options.duplicates ?? choose.chance(0.3);
-  const batchSize = options.batchSize ?? (choose.chance(0.5) ? 1 : 4);
-  // Compaction mode: none, trim only, or snapshots (a snapshot of strings is their concatenation).
-  const compaction = options.compaction ?? choose.pick(['none', 'trim', 'snapshot'] as const);
-  const durability = options.durability ?? (choose.chance(0.5) ? 'deferred' : 'immediate');
-  // How slow the disks are in deferred mode: the chance per delivery round that a node flushes.
-  const flushChance = choose.pick([0.1, 0.4, 0.8]);
-  const c = new Cluster<string, string[]>({
-    seed,
-    nodes: n,
-    ...(compaction === 'snapshot' ? { snapshot: { create: (es: string[]) => es.slice(), merge: (a: string[], b: string[]) => a.concat(b) } } : {}),
-    serverConfig: { electionTickTimeout: ELECTION, resendMessageTickTimeout: 4 * ELECTION, batchSize, flushBatchTickTimeout: 3 },
-    allowDuplicateDecisions: duplicates,
-    reorder: 0.2,
-    durability,
-    flushChance,
-  });
-  const prng = c.prng;
-  const faultTicks = options.faultTicks ?? 600;
-  let proposals = 0;
-  let crashes = 0;
-  let storageFailures = 0;
-  let powerLosses = 0;
-  const down = new Set<NodeId>();
-  for (let t = 0; t < faultTicks; t++) {
-    const r = prng.next();
-    if (r < 0.02) {
-      const a = prng.pick(c.nodes);
-      const b = prng.pick(c.nodes);
-      if (a !== b) c.cut(a, b);
-    } else if (r < 0.04) {
-      const a = prng.pick(c.nodes);
-      const b = prng.pick(c.nodes);
-      if (a !== b) c.heal(a, b);
-    } else if (r < 0.045) {
-      c.links.defaults = randomFaults(prng, duplicates);
-    } else if (r < 0.05) {
-      const a = prng.pick(c.nodes);
-      for (const b of c.nodes) if (b !== a) c.links.setFaults(a, b, randomFaults(prng, duplicates));
-    } else if (r < 0.056 && down.size < Math.floor((n - 1) / 2) && c.aliveNodes().length > 0) {
-      const victim = prng.pick(c.aliveNodes());
-      c.crash(victim);
-      down.add(victim);
-      crashes += 1;
-    } else if (r < 0.07 && down.size > 0) {
-      const back = prng.pick([...down]);
-      down.delete(back);
-      c.restart(back);
-    } else if (r < 0.074 && c.aliveNodes().length > 0) {
-      const victim = prng.pick(c.aliveNodes());
-      c.storage(victim).failNthWriteFromNow(prng.range(1, 5));
-      storageFailures += 1;
-    } else if (r < 0.076 && compaction !== 'none') {
-      compact(c, compaction, prng);
-    } else if (r < 0.078) {
-      const ids = prng.shuffle([...c.nodes]);
-      const cut = prng.range(1, n - 1);
-      c.partition([ids.slice(0, cut), ids.slice(cut)]);
-    } else if (r < 0.088 && durability === 'deferred') {
-      // A power loss: every server crashes at once, losing what it had not flushed, and restarts.
-      for (const pid of c.aliveNodes()) c.crash(pid);
-      for (const pid of c.nodes) c.restart(pid);
-      down.clear();
-      powerLosses += 1;
-    }
-    if (prng.chance(0.3)) c.propose(prng.pick(c.nodes), `e${proposals++}`);
-    c.tick();
-    // A storage failure crashes a node: bring it back later like any crash.
-    for (const pid of c.nodes) if (!c.isAlive(pid) && !down.has(pid)) down.add(pid);
+  const choose = new Cluster<string>({ seed, nodes: 3, checkInvariants: false }).prng; // the run's shape
+  const shape = drawShape(choose, options);
+  const used = new Set<Feature>();
+  const bound = (options.livenessTimeouts ?? 40) * ELECTION;
+  const first: ClusterConfig = { configurationId: 1, nodes: shape.nodes };
+  if (shape.flexibleQuorum) first.flexibleQuorum = shape.flexibleQuorum;
+  const one = runEpoch(seed, shape, first, used, '', options.faultTicks ?? 600, bound, shape.reconfigure);
+  let last = one;
+  let ticks = one.c.now;
+  let delivered = one.c.delivered;
+  let decided = one.c.checker.decidedCount();
+  if (one.next) {
+    used.add('reconfigure');
+    const nextSeed = choose.int(2 ** 31);
+    last = runEpoch(nextSeed, shape, one.next, used, `c${one.next.configurationId}:`, Math.floor((options.faultTicks ?? 600) / 3), bound, false);
+    ticks += last.c.now;
+    delivered += last.c.delivered;
+    decided += last.c.checker.decidedCount();
   }
-  // Heal everything: links, faults, crashed servers.
-  c.healAll();
-  for (const pid of c.nodes) c.storage(pid).failAt = undefined;
-  for (const pid of c.nodes) if (!c.isAlive(pid)) down.add(pid);
-  for (const pid of down) c.restart(pid);
-  down.clear();
-  const healedAt = c.now;
-  const bound = (options.livenessTimeouts ?? 30) * ELECTION;
-  // Core forwards proposals best-effort (a leader change may drop one; clients retry), so liveness
-  // is judged on proposals made once every server follows one leader in the Accept phase.
-  c.runUntil(() => {
-    const leader = c.leader();
-    return leader !== undefined && c.nodes.every((p) => {
-      const l = c.replica(p).getCurrentLeader();
-      return l !== undefined && l.pid === leader && l.accepted;
-    });
-  }, bound, 'every server following one leader after healing');
-  // Like a real client, retry an operation that was not decided within a few election timeouts
-  // (a leader change may drop an in-flight proposal); each attempt is a distinct entry.
-  const pending = new Map<number, number>(); // operation -> attempt
-  for (let op = 0; op < 3; op++) {
-    pending.set(op, 0);
-    c.propose(prng.pick(c.nodes), `fresh${op}#0`);
-  }
-  const isDecidedEverywhere = (op: number): boolean =>
-    c.nodes.every((pid) => decidedStrings(c, pid).some((v) => v.startsWith(`fresh${op}#`)));
-  let lastTry = c.now;
-  c.runUntil(
-    () => {
-      for (const op of [...pending.keys()]) if (isDecidedEverywhere(op)) pending.delete(op);
-      if (pending.size > 0 && c.now - lastTry >= 6 * ELECTION) {
-        lastTry = c.now;
-        for (const [op, attempt] of pending) {
-          pending.set(op, attempt + 1);
-          c.propose(prng.pick(c.nodes), `fresh${op}#${attempt + 1}`);
-        }
-      }
-      return pending.size === 0;
-    },
-    Math.max(1, bound - (c.now - healedAt)),
-    'every post-heal operation decided on every server',
-  );
+  const drivers = one === last ? [one.driver] : [one.driver, last.driver];
   return {
     seed,
-    nodes: n,
-    ticks: c.now,
-    delivered: c.delivered,
-    decided: c.checker.decidedCount(),
-    durability,
-    crashes,
-    storageFailures,
-    powerLosses,
-    recoveryTicks: c.now - healedAt,
+    nodes: shape.nodes.length,
+    ticks,
+    delivered,
+    decided,
+    durability: shape.durability,
+    crashes: drivers.reduce((a, d) => a + d.crashes, 0),
+    storageFailures: drivers.reduce((a, d) => a + d.storageFailures, 0),
+    powerLosses: drivers.reduce((a, d) => a + d.powerLosses, 0),
+    recoveryTicks: last.recoveryTicks,
+    configurations: one === last ? 1 : 2,
+    features: [...used].sort(),
   };
 }
