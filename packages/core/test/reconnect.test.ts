@@ -126,6 +126,26 @@ describe('reconnect and resync (omission faults)', () => {
     expect(c.decidedValues(f)).toEqual(values('lost', 3));
   });
 
+  // Found by the fuzzer (issue 14; `runRandomFaults({ seed: 28 })` at the simulator of that change):
+  // a write quorum of all five, one Accepted lost, and no new proposal. Nothing resent Accepted, and
+  // a follower ignored the resent Decide that did not move its decided index, so 43 entries held by
+  // every server stayed undecided for good.
+  it('a follower whose Accepted was lost while idle repeats it when a resent Decide shows the leader behind', () => {
+    const { c, leader } = startCluster(5, 71);
+    const [f1, f2, d1, d2] = followers(c, leader) as [number, number, number, number];
+    c.crash(d1);
+    c.crash(d2);
+    let lost = 0;
+    c.dropIf = (m) => m.from === f2 && isPaxos(m, 'Accepted') && lost++ === 0;
+    c.propose(leader, 'idle');
+    c.tick();
+    expect(lost).toBe(1);
+    expect(c.replica(f2).getAcceptedIdx()).toBe(1);
+    // No new proposal: the leader's next resend timeout must bring the lost acknowledgement back.
+    c.runUntil(() => [leader, f1, f2].every((p) => c.replica(p).getDecidedIdx() === 1), 8 * ELECTION, 'idle entry decided');
+    expect(c.decidedValues(f1)).toEqual(['idle']);
+  });
+
   it('reconnected(pid) makes a follower resync with its leader', () => {
     const { c, leader } = startCluster(3, 68);
     const f = followers(c, leader)[0] as number;

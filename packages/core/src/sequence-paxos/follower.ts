@@ -122,12 +122,18 @@ export function handleAcceptStopSign<T, S>(sp: SequencePaxos<T, S>, acc: Msg<T, 
   replyAccepted(sp, acc.n, acceptedIdx);
 }
 
-/** handleDecide takes the leader's decided index. */
+/**
+ * handleDecide takes the leader's decided index. A Decide that does not move ours (the leader's
+ * periodic resend) while we hold entries past it means the leader may have lost our Accepted: we
+ * repeat it, or entries every server holds could stay undecided until a new proposal comes.
+ */
 export function handleDecide<T, S>(sp: SequencePaxos<T, S>, dec: Msg<T, S, 'Decide'>): void {
   if (!checkValidBallot(sp, dec.n) || sp.phase !== 'Accept') return;
   if (handleSequenceNum(sp, dec.seqNum, dec.n.pid) !== 'Expected') return;
+  const stale = dec.decidedIdx <= sp.st.decidedIdx;
   const acceptedIdx = updateDecidedIdx(sp, dec.decidedIdx);
   if (acceptedIdx !== undefined) replyAccepted(sp, dec.n, acceptedIdx);
+  else if (stale && sp.st.acceptedIdx > dec.decidedIdx) replyAccepted(sp, dec.n, sp.st.acceptedIdx);
 }
 
 /**
