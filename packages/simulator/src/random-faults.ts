@@ -172,7 +172,16 @@ export class FaultDriver {
   restart(pid: NodeId): void {
     this.down.delete(pid);
     this.c.restart(pid);
-    this.replay?.restarted(pid);
+    const replay = this.replay;
+    if (!replay) return;
+    replay.restarted(pid);
+    // The old copies a network still holds for this address reach the new incarnation, interleaved
+    // with its recovery (PrepareReq, Prepare, Promise, AcceptSync take a few ticks).
+    if (this.prng.chance(0.5)) {
+      const old = replay.keptFor(pid);
+      for (const m of old.slice(-3)) this.c.inject(m, this.prng.range(0, ELECTION));
+      if (old.length > 0) this.used.add('replayAfterRestart');
+    }
   }
 
   private replayOne(): void {

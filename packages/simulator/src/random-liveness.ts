@@ -67,7 +67,8 @@ export function checkQuiescentLiveness(c: RandomCluster, bound: number): boolean
 }
 
 /**
- * checkFreshOperations proposes three operations and runs until every live server decided them.
+ * checkFreshOperations proposes three operations and runs until every live server decided them (or
+ * a stop sign, after which nothing can be appended).
  * Like a real client it retries an operation not decided within a few election timeouts (a leader
  * change may drop an in-flight proposal); each attempt is a distinct entry.
  */
@@ -85,6 +86,9 @@ export function checkFreshOperations(d: FaultDriver, bound: number): void {
   c.runUntil(
     () => {
       for (const op of [...pending.keys()]) if (isDecidedEverywhere(op)) pending.delete(op);
+      // A stop sign still travelling when this check began may be decided first: then nothing more
+      // can be appended, and checkStopSignDecided takes over.
+      if (pending.size > 0 && c.aliveNodes().every((p) => c.replica(p).isReconfigured() !== undefined)) return true;
       if (pending.size > 0 && c.now - lastTry >= 6 * ELECTION) {
         lastTry = c.now;
         for (const [op, attempt] of pending) {

@@ -1,6 +1,6 @@
 import type { ClusterConfig, NodeId, Prng } from '@omnipaxos/core';
 import { Cluster } from './cluster.js';
-import type { Durability } from './cluster-options.js';
+import { type Durability, SimulationError } from './cluster-options.js';
 import { ELECTION, FaultDriver, type Feature, type RandomCluster } from './random-faults.js';
 import { checkFreshOperations, checkQuiescentLiveness, checkStopSignDecided, heal, waitForLeader } from './random-liveness.js';
 import { type CompactionMode, type RunShape, drawFlexibleQuorum, drawNodeIds, drawShape } from './random-shape.js';
@@ -138,6 +138,18 @@ function quorumOf(config: ClusterConfig): number {
   return fq ? Math.max(fq.readQuorumSize, fq.writeQuorumSize) : majority;
 }
 
+/** inNextConfiguration runs the next configuration's phase; a failure names the run's seed, which replays it. */
+function inNextConfiguration<R>(seed: number, next: ClusterConfig, run: () => R): R {
+  try {
+    return run();
+  } catch (err) {
+    if (!(err instanceof SimulationError)) throw err;
+    const cut = err.message.indexOf('\n  seed: ');
+    const what = cut >= 0 ? err.message.slice(0, cut) : err.message;
+    throw new SimulationError(`in configuration ${next.configurationId} [${next.nodes.join(',')}]: ${what}`, seed, err.trace, { cause: err });
+  }
+}
+
 /**
  * runRandomFaults drives a cluster through random faults — message loss, duplication, reordering,
  * long delays, two- and one-way cuts, partitions, crashes of a minority or a majority (messages in
@@ -166,7 +178,9 @@ export function runRandomFaults(options: RandomRunOptions): RandomRunResult {
   if (one.next) {
     used.add('reconfigure');
     const nextSeed = choose.int(2 ** 31);
-    last = runEpoch(nextSeed, shape, one.next, used, `c${one.next.configurationId}:`, Math.floor((options.faultTicks ?? 600) / 3), bound, false);
+    last = inNextConfiguration(seed, one.next, () =>
+      runEpoch(nextSeed, shape, one.next as ClusterConfig, used, `c${one.next?.configurationId}:`, Math.floor((options.faultTicks ?? 600) / 3), bound, false),
+    );
     ticks += last.c.now;
     delivered += last.c.delivered;
     decided += last.c.checker.decidedCount();

@@ -24,9 +24,13 @@ export class ReplayBuffer<T, S> {
     private readonly sampleChance = 0.05,
   ) {}
 
-  /** observe may keep a copy of `m` (call it for each message a link carries). */
+  /**
+   * observe may keep a copy of `m` (call it for each message a link carries). The rare messages that
+   * open a sync (Prepare, Promise, AcceptSync) are kept more often than the stream of accepts.
+   */
   observe(m: Message<T, S>): void {
-    if (!this.prng.chance(this.sampleChance) || !this.eligible(m)) return;
+    const rare = m.kind === 'SequencePaxos' && (m.msg.type === 'AcceptSync' || m.msg.type === 'Promise' || m.msg.type === 'Prepare');
+    if (!this.prng.chance(rare ? 6 * this.sampleChance : this.sampleChance) || !this.eligible(m)) return;
     const kept = { message: structuredClone(m), startsOfReceiver: this.starts.get(m.to) ?? 0 };
     if (this.kept.length < this.capacity) this.kept.push(kept);
     else this.kept[this.prng.int(this.capacity)] = kept;
@@ -35,6 +39,11 @@ export class ReplayBuffer<T, S> {
   /** restarted notes that `pid` started again (copies kept before now reach a new incarnation). */
   restarted(pid: NodeId): void {
     this.starts.set(pid, (this.starts.get(pid) ?? 0) + 1);
+  }
+
+  /** keptFor returns the kept messages addressed to `pid`, oldest first. */
+  keptFor(pid: NodeId): Message<T, S>[] {
+    return this.kept.filter((k) => k.message.to === pid).map((k) => k.message);
   }
 
   /** pick returns a random kept message and whether its receiver restarted since it was kept. */
