@@ -15,7 +15,7 @@ export interface ServerArgs {
   tls?: { ca: string; cert: string; key: string };
   /** The configuration `nodes` belong to (`--config-id`, default 1). */
   configurationId: number;
-  /** `--joining`: this node joins `configurationId` by reconfiguration (pulls the earlier log first). */
+  /** `--join` (or `--joining`): this node joins `configurationId` by reconfiguration (pulls the earlier log first). */
   joining: boolean;
   /** `--tick-ms` (default 10). */
   tickMs: number;
@@ -61,7 +61,7 @@ export function flags(argv: string[]): Map<string, string> {
 /**
  * parseServerArgs reads e.g. `--pid 1 --nodes 1,2,3 --peers 1=10.0.0.1:7101,2=10.0.0.2:7101,3=10.0.0.3:7101
  * --http 0.0.0.0:7201 --client 0.0.0.0:7301 --data ./data`, plus `--tls-ca ca.pem --tls-cert n1.pem --tls-key n1.key`,
- * `--config-id 2 --joining` (a node added by a reconfiguration) and `--tick-ms 10`.
+ * `--config-id 2 --join` (a node added by a reconfiguration; `--joining` is the same) and `--tick-ms 10`.
  */
 export function parseServerArgs(argv: string[]): ServerArgs {
   const f = flags(argv);
@@ -102,7 +102,7 @@ export function parseServerArgs(argv: string[]): ServerArgs {
     dataDir: f.get('data') ?? './data',
     ...(ca !== undefined && cert !== undefined && key !== undefined ? { tls: { ca, cert, key } } : {}),
     configurationId,
-    joining: f.get('joining') === 'true',
+    joining: f.get('joining') === 'true' || f.get('join') === 'true',
     tickMs,
     security: parseSecurityArgs(f),
   };

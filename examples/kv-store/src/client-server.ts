@@ -13,6 +13,7 @@ import { Authenticator, isDenied } from './auth.js';
 import { type ConnectionLimits, DEFAULT_CONNECTION_LIMITS } from './connection-limits.js';
 import { type Principal, authorize, describeGrant, statusView } from './roles.js';
 import { type ClientSurfaceTls, serverTlsOptions, verifiedCertificateName } from './tls-options.js';
+import { ReservedKeyError } from './internal-keys.js';
 
 /** ClientBackend is what the client server needs of a replica: KvNode, or a fake in tests. */
 export type ClientBackend = Pick<KvNode, 'pid' | 'execute' | 'status'>;
@@ -124,7 +125,8 @@ class ClientConnection {
     this.inFlight++;
     this.backend.execute(command).then(
       ({ idx, result }) => this.settled({ id, idx, ...result }),
-      (err: unknown) => this.settled(this.unavailable(id, err)),
+      (err: unknown) =>
+        this.settled(err instanceof ReservedKeyError ? { id, error: err.message, code: 'bad-request' } : this.unavailable(id, err)),
     );
   }
 

@@ -1,6 +1,5 @@
 import http from 'node:http';
 import https from 'node:https';
-import { parseAddress } from './args.js';
 import { Authenticator } from './auth.js';
 import { type ConnectionLimits, DEFAULT_CONNECTION_LIMITS, applyHttpLimits, httpServerOptions } from './connection-limits.js';
 import { checkHttpAccess, isHttpRefusal } from './http-access.js';
@@ -8,6 +7,7 @@ import { statusView } from './roles.js';
 import { type ClientSurfaceTls, refuseUnverifiedCertificates, serverTlsOptions } from './tls-options.js';
 import type { KvCommand } from './kv-command.js';
 import type { KvNode } from './kv-node.js';
+import { handleMembership } from './membership-api.js';
 
 const MAX_BODY = 1 << 20;
 
@@ -57,27 +57,6 @@ async function commandFor(req: http.IncomingMessage, key: string, cas: boolean):
   return `${req.method ?? '?'} is not supported here`;
 }
 
-/** reconfigure handles `POST /reconfigure {"nodes":[1,2,4],"peers":{"4":"host:port"}}`; waits up to 15 s for the switch. */
-async function reconfigure(node: KvNode, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-  const body = (await readBody(req)) as { nodes?: unknown; peers?: unknown };
-  const nodes = body.nodes;
-  if (!Array.isArray(nodes) || !nodes.every((p) => Number.isSafeInteger(p) && (p as number) > 0)) {
-    return send(res, 400, { error: 'reconfigure needs {"nodes": [pid, ...], "peers"?: {"pid": "host:port"}}' });
-  }
-  const peers: Record<number, { host: string; port: number }> = {};
-  if (typeof body.peers === 'object' && body.peers !== null) {
-    for (const [pid, addr] of Object.entries(body.peers)) peers[Number(pid)] = parseAddress(String(addr));
-  }
-  const next = await node.reconfigure(nodes as number[], peers);
-  const deadline = Date.now() + 15_000;
-  while (node.status().configuration.configurationId < next.configurationId && node.status().mode !== 'retired' && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  const s = node.status();
-  const done = s.configuration.configurationId >= next.configurationId || s.mode === 'retired';
-  return send(res, done ? 200 : 202, { proposed: next, decided: done, configuration: s.configuration, mode: s.mode });
-}
-
 /** HttpApiOptions: who may do what (default: everyone is admin), HTTPS, and connection limits (see docs/security.md). */
 export interface HttpApiOptions {
   access?: Authenticator;
@@ -88,7 +67,8 @@ export interface HttpApiOptions {
 /**
  * createHttpApi serves the JSON API of one replica:
  * GET/PUT/DELETE /kv/<key>, POST /kv/<key>/cas, GET /status, GET /log?from=&limit= (decided entries),
- * POST /reconfigure, POST /links/<pid>/{cut,heal} (test hook); over HTTPS with `options.tls`.
+ * GET/POST /members, DELETE /members/<pid>, POST /reconfigure (membership-api.ts), POST /links/<pid>/{cut,heal}
+ * (test hook); over HTTPS with `options.tls`.
  * Every request is authenticated and authorized first (http-access.ts): 401/403 with `{ error, code }`.
  * Writes and reads sent to a follower are appended there and forwarded to the leader by the replica.
  */
@@ -107,7 +87,7 @@ export function createHttpApi(node: KvNode, options: HttpApiOptions = {}): http.
       if (url.pathname === '/log' && req.method === 'GET') {
         return send(res, 200, node.log(Number(url.searchParams.get('from') ?? 0), Number(url.searchParams.get('limit') ?? 10_000)));
       }
-      if (url.pathname === '/reconfigure' && req.method === 'POST') return reconfigure(node, req, res);
+      if (await handleMembership(node, req, res, url, send, readBody)) return;
       const link = /^\/links\/(\d+)\/(cut|heal)$/.exec(url.pathname);
       if (link && req.method === 'POST') {
         node.setLinkEnabled(Number(link[1]), link[2] === 'heal');
@@ -122,7 +102,8 @@ export function createHttpApi(node: KvNode, options: HttpApiOptions = {}): http.
     };
     handle().catch((err: unknown) => {
       const message = err instanceof Error ? err.message : String(err);
-      if (!res.headersSent) send(res, /JSON|body|host:port|nodes must/.test(message) ? 400 : 503, { error: message });
+      const status = (err as { status?: unknown }).status;
+      if (!res.headersSent) send(res, typeof status === 'number' ? status : /JSON|body|host:port|nodes must/.test(message) ? 400 : 503, { error: message });
     });
   };
   const server = options.tls === undefined

@@ -1,7 +1,8 @@
 import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { Ballot, NodeId } from '@omnipaxos/core';
 import {
+  type CatchUpEvent,
   type Replica,
   type ReplicatedEntry,
   createReplica,
@@ -12,9 +13,13 @@ import {
 import { type SqliteStorage, openSqliteStorage } from '@omnipaxos/storage-sqlite';
 import { type PeerAddress, TcpTransport, type TcpTlsOptions, type TransportStats } from '@omnipaxos/transport-tcp';
 import { parseAddress } from './args.js';
+import { FileHistoryStore } from './file-history-store.js';
 import { withGroupCommit } from './group-commit.js';
+import { PEER_KEY, assertClientCommand } from './internal-keys.js';
 import { type KvCommand, type KvResult, isKvCommand } from './kv-command.js';
 import { KvState } from './kv-state.js';
+import { type ChangeOutcome, type ChangeRequest, Membership, type MembershipChange } from './membership.js';
+import { type MembershipRecord, loadMembership, saveMembership } from './membership-record.js';
 
 /** KvNodeOptions describe one replica of the store. */
 export interface KvNodeOptions {
@@ -36,6 +41,38 @@ export interface KvNodeOptions {
   joining?: boolean;
   /** How many of the latest decided entries `log()` can return (default 100 000). */
   retainLog?: number;
+  /** This replica's HTTP and native client addresses, kept in its membership record (for `pnpm start --data`). */
+  http?: string;
+  client?: string;
+}
+
+/** CatchUpProgress is a joining replica's pull of the earlier log (from its `omnipaxos.catchUp` events). */
+export interface CatchUpProgress {
+  configurationId: number;
+  /** Log positions pulled so far, of `total`. */
+  received: number;
+  total: number;
+  /** The sources that served chunks so far. */
+  sources: NodeId[];
+  completed: boolean;
+}
+
+/** MembersView is what `GET /members` shows: the configuration, the addresses, the change in progress. */
+export interface MembersView {
+  pid: NodeId;
+  configuration: { configurationId: number; nodes: NodeId[] };
+  mode: KvStatus['mode'];
+  leader: NodeId | null;
+  /** Replica pid → replication address, for the members and every address this replica knows. */
+  peers: Record<number, string>;
+  /** Per member other than this one: the link state (`connected` = it answered a handshake). */
+  links: Record<number, string>;
+  /** The membership change running cluster-wide, if any. */
+  change: MembershipChange | null;
+  /** This replica's own catch-up, if it joined by reconfiguration. */
+  catchUp: CatchUpProgress | null;
+  /** Where this replica keeps its data (absolute), for `kv member add --spawn`. */
+  dataDir: string;
 }
 
 /** KvStatus is what the status endpoint shows. */
@@ -63,8 +100,7 @@ export interface LogItem {
   entry: KvCommand;
 }
 
-/** PEER_KEY prefixes the keys that record a replica's replication address (`@peer/4` = `host:port`). */
-export const PEER_KEY = '@peer/';
+export { PEER_KEY } from './internal-keys.js';
 
 type Store = SqliteStorage<ReplicatedEntry<KvCommand>>;
 
@@ -79,16 +115,37 @@ export class KvNode {
   private readonly results = new Map<number, KvResult>();
   private config: { configurationId: number; nodes: NodeId[] };
   private mode: KvStatus['mode'];
+  /** Replica pid → replication address this replica knows (from its options, its record and the log). */
+  private readonly peers = new Map<NodeId, string>();
+  private catchUp: CatchUpProgress | null = null;
+  private record: MembershipRecord;
+  /** membership runs validated membership changes through this replica (POST /members, /reconfigure). */
+  readonly membership: Membership;
 
   private constructor(
     readonly pid: NodeId,
     private readonly replica: Replica<KvCommand>,
     private readonly transport: TcpTransport<ReplicatedEntry<KvCommand>>,
     private readonly storages: Map<number, Store>,
-    o: KvNodeOptions,
+    private readonly o: KvNodeOptions,
+    record: MembershipRecord,
   ) {
-    this.config = { configurationId: o.configurationId ?? 1, nodes: [...o.nodes] };
-    this.mode = o.joining === true ? 'joining' : 'running';
+    this.record = record;
+    this.config = { ...record.current, nodes: [...record.current.nodes] };
+    this.mode = record.retired ? 'retired' : o.joining === true ? 'joining' : 'running';
+    for (const [p, a] of Object.entries(record.peers)) this.peers.set(Number(p), a);
+    this.membership = new Membership({
+      pid,
+      configuration: () => ({ configurationId: this.config.configurationId, nodes: [...this.config.nodes] }),
+      mode: () => this.currentMode(),
+      peerAddress: (p) => this.peers.get(p),
+      linkState: (p) => this.transport.stats().peers.find((x) => x.pid === p)?.state,
+      setLocalPeer: (p, address) => this.setLocalPeer(p, address),
+      readInternal: (key) => this.state.peek(key),
+      executeInternal: async (command) => (await this.run(command)).result,
+      proposeStopSign: (next) => this.replica.reconfigure(next),
+    });
+    replica.actor.on('omnipaxos.catchUp', (e) => this.trackCatchUp(e.event));
     replica.onDecided(0, (item) => {
       const result = this.state.apply(item.entry);
       if (item.entry.op === 'put' && item.entry.key.startsWith(PEER_KEY)) this.learnPeer(item.entry.key, item.entry.value);
@@ -101,15 +158,117 @@ export class KvNode {
       this.config = { configurationId: e.config.configurationId, nodes: [...e.config.nodes] };
       this.mode = e.config.nodes.includes(pid) ? 'running' : 'retired';
       transport.setConfigurationId(e.config.configurationId);
+      this.saveRecord();
     });
     replica.actor.subscribe({ complete: () => (this.mode = this.mode === 'stopped' ? 'stopped' : 'retired'), error: () => undefined });
   }
 
-  /** start opens the storage, starts the transport and the replica. */
-  static async start(o: KvNodeOptions): Promise<KvNode> {
-    const clusterId = o.clusterId ?? 'kv-store';
-    mkdirSync(o.dataDir, { recursive: true });
+  /** currentMode is the mode, `retired` as soon as a decided stop sign ended our configuration without us. */
+  private currentMode(): KvStatus['mode'] {
+    if (this.mode === 'stopped') return 'stopped';
+    const v = this.replica.actor.getSnapshot().value;
+    return v === 'handover' || v === 'retired' ? 'retired' : this.mode;
+  }
+
+  private trackCatchUp(e: CatchUpEvent): void {
+    if (e.kind === 'started') {
+      this.catchUp = { configurationId: e.configurationId, received: 0, total: e.to - e.from, sources: [], completed: false };
+    } else if (this.catchUp && (e.kind === 'chunk' || e.kind === 'snapshot')) {
+      this.catchUp.received = e.received;
+      this.catchUp.total = e.total;
+      if (!this.catchUp.sources.includes(e.source)) this.catchUp.sources.push(e.source);
+    } else if (this.catchUp && e.kind === 'completed') {
+      this.catchUp.received = this.catchUp.total;
+      this.catchUp.completed = true;
+      this.record.joined = true;
+      this.saveRecord();
+    }
+  }
+
+  /** saveRecord writes this replica's membership record (configuration, addresses) durably. */
+  private saveRecord(): void {
+    const peers: Record<string, string> = {};
+    for (const [p, a] of [...this.peers].sort((x, y) => x[0] - y[0])) peers[p] = a;
+    this.record = {
+      ...this.record,
+      current: { configurationId: this.config.configurationId, nodes: [...this.config.nodes] },
+      retired: this.currentMode() === 'retired' && !this.config.nodes.includes(this.pid),
+      joined: this.record.joined || (this.record.start.joining && this.mode === 'running'),
+      peers,
+      ...(this.o.http !== undefined ? { http: this.o.http } : {}),
+      ...(this.o.client !== undefined ? { client: this.o.client } : {}),
+    };
+    try {
+      saveMembership(this.o.dataDir, this.record);
+    } catch {
+      // stopping (folder gone) or a full disk: the history store still resumes the configuration
+    }
+  }
+
+  /** setAddresses records this replica's HTTP and client addresses once it listens. */
+  setAddresses(http: string, client: string): void {
+    this.o.http = http;
+    this.o.client = client;
+    this.saveRecord();
+  }
+
+  private setLocalPeer(p: NodeId, address: string | undefined): void {
+    if (p === this.pid) return;
+    if (address === undefined) {
+      this.transport.removePeer(p);
+      return;
+    }
+    this.transport.setPeerAddress(p, parseAddress(address));
+  }
+
+  /** members returns the membership as `GET /members` shows it. */
+  members(): MembersView {
+    const links: Record<number, string> = {};
+    for (const p of this.transport.stats().peers) if (this.config.nodes.includes(p.pid)) links[p.pid] = p.state;
+    const peers: Record<number, string> = {};
+    for (const [p, a] of [...this.peers].sort((x, y) => x[0] - y[0])) peers[p] = a;
+    return {
+      pid: this.pid,
+      configuration: { configurationId: this.config.configurationId, nodes: [...this.config.nodes] },
+      mode: this.currentMode(),
+      leader: this.replica.getLeader() ?? null,
+      peers,
+      links,
+      change: this.membership.running() ?? null,
+      catchUp: this.catchUp && { ...this.catchUp, sources: [...this.catchUp.sources] },
+      dataDir: resolve(this.o.dataDir),
+    };
+  }
+
+  /**
+   * start opens the storage, starts the transport and the replica. A replica that ran before resumes
+   * from its membership record (the configuration it first started in, whether it finished joining,
+   * the addresses it learned) and its history record (the configuration it runs now), whatever
+   * configuration the options name.
+   */
+  static async start(given: KvNodeOptions): Promise<KvNode> {
+    const clusterId = given.clusterId ?? 'kv-store';
+    mkdirSync(given.dataDir, { recursive: true });
+    const saved = loadMembership(given.dataDir, given.pid);
+    const o: KvNodeOptions = saved
+      ? {
+          ...given,
+          nodes: saved.start.nodes,
+          configurationId: saved.start.configurationId,
+          joining: saved.start.joining && !saved.joined,
+          peers: { ...Object.fromEntries(Object.entries(saved.peers).map(([p, a]) => [p, parseAddress(a)])), ...given.peers },
+        }
+      : given;
     const first = o.configurationId ?? 1;
+    const record: MembershipRecord = saved ?? {
+      pid: o.pid,
+      start: { configurationId: first, nodes: [...o.nodes], joining: o.joining === true },
+      joined: false,
+      current: { configurationId: first, nodes: [...o.nodes] },
+      retired: false,
+      peers: Object.fromEntries(Object.entries(o.peers).map(([p, a]) => [p, `${a.host}:${a.port}`])),
+    };
+    for (const [p, a] of Object.entries(o.peers)) record.peers[p] = `${a.host}:${a.port}`;
     const storages = new Map<number, Store>();
     const storageFor = (configurationId: number): Store => {
       let s = storages.get(configurationId);
@@ -147,14 +306,26 @@ export class KvNode {
       transport,
       tickMs: o.tickMs ?? 10,
       retainDecided: o.retainLog ?? 100_000,
+      // The configuration this replica runs survives restarts (the command line names the first one).
+      historyStore: new FileHistoryStore(join(o.dataDir, `replica-${o.pid}-history.json`)),
       ...(o.joining === true ? { joining: true } : {}),
     });
-    return new KvNode(o.pid, replica, transport, storages, o);
+    const node = new KvNode(o.pid, replica, transport, storages, o, record);
+    node.saveRecord();
+    return node;
   }
 
-  /** execute appends `command` to the log and resolves with its index and result once decided and applied. */
+  /**
+   * execute appends a client's `command` to the log and resolves with its index and result once
+   * decided and applied. Writes to internal keys (`@...`) are refused with ReservedKeyError.
+   */
   async execute(command: KvCommand): Promise<{ idx: number; result: KvResult }> {
     if (!isKvCommand(command)) throw new TypeError('not a key-value command');
+    assertClientCommand(command);
+    return this.run(command);
+  }
+
+  private async run(command: KvCommand): Promise<{ idx: number; result: KvResult }> {
     const { idx } = await this.replica.append(command);
     const result = this.results.get(idx);
     this.results.delete(idx);
@@ -178,7 +349,7 @@ export class KvNode {
       leader: this.replica.getLeader() ?? null,
       ballot,
       configuration: { configurationId: this.config.configurationId, nodes: [...this.config.nodes] },
-      mode: this.mode,
+      mode: this.currentMode(),
       decidedIdx: this.state.applied,
       keys: this.state.size,
       links,
@@ -195,26 +366,24 @@ export class KvNode {
 
   private learnPeer(key: string, value: string): void {
     const peer = Number(key.slice(PEER_KEY.length));
-    if (!Number.isSafeInteger(peer) || peer <= 0 || peer === this.pid) return;
+    if (!Number.isSafeInteger(peer) || peer <= 0) return;
     try {
-      this.transport.setPeerAddress(peer, parseAddress(value));
+      const address = parseAddress(value);
+      this.peers.set(peer, value);
+      if (peer !== this.pid) this.transport.setPeerAddress(peer, address);
+      this.saveRecord();
     } catch {
       // not an address: an ordinary key after all
     }
   }
 
   /**
-   * reconfigure proposes the next configuration `{ configurationId: current + 1, nodes }` (a stop sign).
-   * First the new nodes' addresses (`peers`) go through the log as `@peer/<pid>` keys, so every
-   * replica's transport learns them, in log order, before the stop sign. New nodes must be started with
-   * `joining: true` and that configuration id. Resolves with the proposed configuration.
+   * reconfigure runs one validated membership change to `nodes` (see Membership): new replicas'
+   * addresses (`peers`, `host:port`) must answer a handshake as their pid, and the answer reports
+   * whether the next configuration was really decided. Throws MembershipError when refused.
    */
-  async reconfigure(nodes: NodeId[], peers: Record<number, PeerAddress> = {}): Promise<{ configurationId: number; nodes: NodeId[] }> {
-    if (nodes.length === 0 || nodes.some((p) => !Number.isSafeInteger(p) || p <= 0)) throw new TypeError('nodes must be positive integers');
-    for (const [pid, a] of Object.entries(peers)) await this.execute({ op: 'put', key: `${PEER_KEY}${pid}`, value: `${a.host}:${a.port}` });
-    const next = { configurationId: this.config.configurationId + 1, nodes: [...nodes] };
-    this.replica.reconfigure(next);
-    return next;
+  reconfigure(nodes: NodeId[], peers: Record<number, string> = {}, options: Omit<ChangeRequest, 'nodes' | 'peers'> = {}): Promise<ChangeOutcome> {
+    return this.membership.change({ ...options, nodes, peers });
   }
 
   /** setLinkEnabled cuts (false) or heals (true) this node's link to `peer`: a test hook. */

@@ -30,6 +30,11 @@ export class KvState {
     }
   }
 
+  /** peek returns the value of `key` as applied so far, without going through the log (internal records). */
+  peek(key: string): string | null {
+    return this.data.get(key) ?? null;
+  }
+
   /** size is the number of keys. */
   get size(): number {
     return this.data.size;

@@ -42,6 +42,7 @@ async function main(): Promise<void> {
   const httpPort = typeof address === 'object' && address !== null ? address.port : args.http.port;
   const clients = new KvClientServer(node, surface);
   const clientPort = await clients.listen(args.client.host, args.client.port);
+  node.setAddresses(`${args.http.host}:${httpPort}`, `${args.client.host}:${clientPort}`);
   const warning = exposureWarning(security, [{ name: 'HTTP', ...args.http, port: httpPort }, { name: 'client port', ...args.client, port: clientPort }]);
   if (warning !== undefined) process.stderr.write(`${warning}\n`);
   const ready = {
