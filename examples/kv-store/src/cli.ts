@@ -6,11 +6,13 @@
  * that answers; `KV_NODES` lists others, comma-separated). Credentials: `--token` (or `KV_TOKEN`), and for
  * https URLs `--ca`, `--cert`, `--key` (or `KV_CA`, `KV_CERT`, `KV_KEY`). `kv token <user> <role>...`
  * makes a new token and prints its users-file entry (see docs/security.md).
+ * `kv member list | add <pid>=<host:port> | remove <pid>` changes the membership (member-cli.ts).
  */
 import { readFileSync } from 'node:fs';
 import { flags } from './args.js';
 import { KvClient, type KvCredentials } from './client.js';
 import { tokenEntry } from './token-tool.js';
+import { runMemberCommand } from './member-cli.js';
 
 const argv = process.argv.slice(2);
 const f = flags(argv);
@@ -50,7 +52,7 @@ async function reconfigure(client: KvClient): Promise<unknown> {
   for (const [p, addr] of Object.entries(peers)) {
     console.error(`  pnpm --filter @omnipaxos/example-kv-store server --pid ${p} --nodes ${nodes.join(',')} --config-id ${next} --joining --peers <every replica's pid=host:port, ${p}=${addr} included> --http <host:port> --data <dir>`);
   }
-  return client.reconfigure(nodes, peers);
+  return client.reconfigure(nodes, peers, f.has('force') ? { force: true } : {});
 }
 
 async function run(client: KvClient): Promise<unknown> {
@@ -64,7 +66,7 @@ async function run(client: KvClient): Promise<unknown> {
     case 'reconfigure': return reconfigure(client);
     case 'cut': case 'heal': return client.setLink(Number(key), cmd);
     default:
-      throw new Error('usage: kv put <key> <value> | get <key> | delete <key> | cas <key> <expected|-> <value|-> | status | log [from] | cut <peer> | heal <peer> | reconfigure --nodes 1,2,4 [--peers 4=host:port] | token <user> <role>... [--node url] [--token T] [--ca F --cert F --key F]');
+      throw new Error('usage: kv put <key> <value> | get <key> | delete <key> | cas <key> <expected|-> <value|-> | status | log [from] | cut <peer> | heal <peer> | reconfigure --nodes 1,2,4 [--peers 4=host:port] [--force] | member list | member add <pid>=<host:port> [--spawn] | member remove <pid> | token <user> <role>... [--node url] [--token T] [--ca F --cert F --key F]');
   }
 }
 
@@ -82,6 +84,16 @@ if (cmd === 'token') {
 }
 
 let lastError: unknown;
+if (cmd === 'member') {
+  try {
+    await runMemberCommand(positional.slice(1), { candidates, flags: f, credentials: credentials() });
+    process.exit(0);
+  } catch (err) {
+    console.error(`kv member: ${err instanceof Error ? err.message : String(err)}`);
+    process.exit(1);
+  }
+}
+
 const creds = credentials();
 for (const url of candidates) {
   try {

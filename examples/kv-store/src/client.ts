@@ -22,6 +22,19 @@ export interface KvLogItem {
   entry: { op: string; key: string; value?: string | null; expected?: string | null };
 }
 
+/** KvMembersBody is the JSON of `GET /members` (see MembersView in kv-node.ts). */
+export interface KvMembersBody {
+  pid: number;
+  configuration: { configurationId: number; nodes: number[] };
+  mode: 'running' | 'joining' | 'retired' | 'stopped';
+  leader: number | null;
+  peers: Record<string, string>;
+  links: Record<string, string>;
+  change: { target: number; nodes: number[]; by: number } | null;
+  catchUp: { configurationId: number; received: number; total: number; sources: number[]; completed: boolean } | null;
+  dataDir: string;
+}
+
 /** KvReconfigureAnswer is what `POST /reconfigure` returns (`decided` false: still pending after 15 s). */
 export interface KvReconfigureAnswer {
   proposed: { configurationId: number; nodes: number[] };
@@ -125,8 +138,20 @@ export class KvClient {
     return this.call<KvLogItem[]>('GET', `/log?from=${from}&limit=${limit}`);
   }
   /** reconfigure asks the replica to move the cluster to `nodes`; `peers` maps new pids to `host:port`. */
-  reconfigure(nodes: number[], peers: Record<number, string> = {}) {
-    return this.call<KvReconfigureAnswer>('POST', '/reconfigure', { nodes, peers });
+  reconfigure(nodes: number[], peers: Record<number, string> = {}, options: { force?: boolean; waitMs?: number } = {}) {
+    return this.call<KvReconfigureAnswer>('POST', '/reconfigure', { nodes, peers, ...options });
+  }
+  /** members returns the membership as this replica sees it (admin). */
+  members() {
+    return this.call<KvMembersBody>('GET', '/members');
+  }
+  /** addMember adds replica `pid` at replication `address` (one reconfiguration; admin). */
+  addMember(pid: number, address: string, options: { waitMs?: number; force?: boolean } = {}) {
+    return this.call<KvReconfigureAnswer>('POST', '/members', { pid, address, ...options });
+  }
+  /** removeMember removes replica `pid` (one reconfiguration; admin). */
+  removeMember(pid: number, options: { force?: boolean } = {}) {
+    return this.call<KvReconfigureAnswer>('DELETE', `/members/${pid}${options.force === true ? '?force=1' : ''}`);
   }
   /** status returns the replica's status (its summary fields only, without the admin role). */
   status() {

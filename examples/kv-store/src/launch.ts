@@ -4,13 +4,16 @@
  * progress bar and a summary. Then it keeps serving until Ctrl-C if stdin is a terminal (or with
  * `--serve`); otherwise (CI, pipes, `--exit`) it stops the cluster and exits: 0, or 1 if operations
  * failed. It exits 1 with a message if the cluster cannot start (port in use, a replica failing).
- * Flags: --nodes 3 --base-port 7101 --http-base-port 7201 --data DIR --ops 500 --seq-ops 100 --serve --exit
+ * Flags: --nodes 3 (1..9; 1 runs a one-replica store) --base-port 7101 --http-base-port 7201 --data DIR --ops 500
+ * --seq-ops 100 --serve --exit. `--data DIR` of a cluster that ran there resumes the configuration it last ran
+ * (after `kv member add/remove`), from the replicas' membership records, whatever `--nodes` says.
  */
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { flags } from './args.js';
 import { KvClient } from './client.js';
 import { type ReplicaProcess, type ReplicaSpec, spawnReplica } from './cluster-process.js';
+import { resumePlan } from './launch-plan.js';
 import { firstBusyPort, stopReplicas } from './launch-support.js';
 import { progressBar, runWorkload, type WorkloadSummary } from './workload.js';
 
@@ -21,8 +24,10 @@ const httpBase = Number(f.get('http-base-port') ?? 7201);
 const ops = Number(f.get('ops') ?? 500);
 const seqOps = Number(f.get('seq-ops') ?? 100);
 const serve = !f.has('exit') && (f.has('serve') || process.stdin.isTTY === true);
-const nodes = Array.from({ length: count }, (_, i) => i + 1);
-const replicationPorts: Record<number, number> = Object.fromEntries(nodes.map((p) => [p, basePort + p - 1]));
+let nodes = Array.from({ length: count }, (_, i) => i + 1);
+let replicationPorts: Record<number, number> = Object.fromEntries(nodes.map((p) => [p, basePort + p - 1]));
+/** Set when `--data DIR` holds a cluster that ran before: its current configuration is restarted. */
+let resumed: ReturnType<typeof resumePlan>;
 
 function fail(message: string): never {
   console.error(`kv-store: ${message}`);
@@ -36,6 +41,20 @@ function dataFolder(): { dir: string; note: string } {
   if (explicit !== undefined) {
     const dir = resolve(explicit);
     const file = join(dir, 'cluster.json');
+    try {
+      resumed = existsSync(dir) ? resumePlan(dir, (pid) => httpBase + pid - 1) : undefined;
+    } catch (err) {
+      fail(err instanceof Error ? err.message : String(err));
+    }
+    if (resumed && existsSync(file)) {
+      const saved = JSON.parse(readFileSync(file, 'utf8')) as { clusterId?: unknown };
+      if (saved.clusterId !== marker.clusterId) fail(`${dir} holds another cluster (${JSON.stringify(saved)}); pass another --data folder or delete it`);
+      nodes = resumed.nodes;
+      replicationPorts = resumed.replicationPorts;
+      // cluster.json follows the membership; the replicas' records are the source of truth.
+      writeFileSync(file, JSON.stringify({ clusterId: 'kv-store', nodes, replicationPorts }));
+      return { dir, note: `reused: resuming configuration ${resumed.configurationId} = {${nodes.join(',')}} as it was left` };
+    }
     if (existsSync(file)) {
       const saved = readFileSync(file, 'utf8');
       if (saved !== JSON.stringify(marker)) {
@@ -69,10 +88,10 @@ function summaryLine(what: string, s: WorkloadSummary): string {
 }
 
 if (!Number.isInteger(count) || count < 1 || count > 9) fail('--nodes must be 1..9');
-const busy = await firstBusyPort([...Object.values(replicationPorts), ...nodes.map((p) => httpBase + p - 1)]);
-if (busy !== undefined) fail(`port ${busy} on 127.0.0.1 is in use (another kv-store running?); pick others with --base-port / --http-base-port`);
 const { dir: dataDir, note } = dataFolder();
-const specs: ReplicaSpec[] = nodes.map((pid) => ({ pid, nodes, replicationPorts, httpPort: httpBase + pid - 1, dataDir }));
+const specs: ReplicaSpec[] = resumed?.specs ?? nodes.map((pid) => ({ pid, nodes, replicationPorts, httpPort: httpBase + pid - 1, dataDir }));
+const busy = await firstBusyPort(specs.flatMap((s) => [replicationPorts[s.pid] ?? 0, s.httpPort]));
+if (busy !== undefined) fail(`port ${busy} on 127.0.0.1 is in use (another kv-store running?); pick others with --base-port / --http-base-port`);
 const procs: ReplicaProcess[] = specs.map((s) => spawnReplica(s));
 let stopping = false;
 const stopAll = async (code: number): Promise<never> => {
@@ -83,7 +102,7 @@ const stopAll = async (code: number): Promise<never> => {
 process.on('SIGINT', () => void stopAll(0));
 process.on('SIGTERM', () => void stopAll(0));
 
-console.log(`starting ${count} replicas; data in ${relative(process.cwd(), dataDir) || '.'} (${note}) ...`);
+console.log(`starting ${specs.length} ${specs.length === 1 ? 'replica' : 'replicas'}; data in ${relative(process.cwd(), dataDir) || '.'} (${note}) ...`);
 const urls = await Promise.all(procs.map((p) => p.ready)).catch(async (err: unknown) => {
   console.error(`kv-store: the cluster did not start: ${err instanceof Error ? err.message : String(err)}`);
   return stopAll(1);
@@ -104,17 +123,19 @@ if (leader === null) {
   await stopAll(1);
 }
 const serverCmd = (s: ReplicaSpec) =>
-  `pnpm --filter @omnipaxos/example-kv-store server --pid ${s.pid} --nodes ${nodes.join(',')} --peers ${nodes.map((p) => `${p}=127.0.0.1:${replicationPorts[p]}`).join(',')} --http 127.0.0.1:${s.httpPort} --data ${relative(process.cwd(), dataDir)}`;
+  `pnpm --filter @omnipaxos/example-kv-store server --pid ${s.pid} --nodes ${s.nodes.join(',')} --peers ${[...new Set([...s.nodes, ...nodes])].map((p) => `${p}=127.0.0.1:${replicationPorts[p]}`).join(',')} --http 127.0.0.1:${s.httpPort} --data ${relative(process.cwd(), dataDir)}`;
+const urlAt = (i: number): string => urls[i % urls.length] ?? '';
 console.log(`\ncluster up: ${nodes.map((p, i) => `replica ${p} at ${urls[i]} (pid ${procs[i]?.child.pid})`).join(', ')}; leader ${leader}`);
 console.log('no authentication: every port listens on 127.0.0.1 only (a replica listening elsewhere without --users warns loudly; see docs/security.md)');
 console.log(`
 try it:
-  curl -X PUT ${urls[1]}/kv/greeting -d '{"value":"hello"}'     # a write through a follower
-  curl ${urls[2]}/kv/greeting                                   # a linearizable read (through the log)
-  curl -X POST ${urls[0]}/kv/greeting/cas -d '{"expected":"hello","value":"hi"}'
-  curl ${urls[0]}/status                                        # leader, ballot, decided index, links
+  curl -X PUT ${urlAt(1)}/kv/greeting -d '{"value":"hello"}'     # a write${urls.length > 1 ? ' through a follower' : ''}
+  curl ${urlAt(2)}/kv/greeting                                   # a linearizable read (through the log)
+  curl -X POST ${urlAt(0)}/kv/greeting/cas -d '{"expected":"hello","value":"hi"}'
+  curl ${urlAt(0)}/status                                        # leader, ballot, decided index, links
   pnpm kv get greeting                                          # the CLI (put, get, delete, cas, status)
-  kill -9 ${procs[0]?.child.pid}   # the others keep serving; restart replica 1 to catch up with:
+  pnpm kv member list                                           # the membership (add <pid>=<host:port>, remove <pid>)
+  kill -9 ${procs[0]?.child.pid}   # ${urls.length > 2 ? 'the others keep serving; ' : ''}restart replica ${specs[0]?.pid ?? 1} to catch up with:
   ${specs[0] ? serverCmd(specs[0]) : ''}
 `);
 
