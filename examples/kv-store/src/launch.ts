@@ -46,8 +46,8 @@ function dataFolder(): { dir: string; note: string } {
     } catch (err) {
       fail(err instanceof Error ? err.message : String(err));
     }
-    if (resumed && existsSync(file)) {
-      const saved = JSON.parse(readFileSync(file, 'utf8')) as { clusterId?: unknown };
+    if (resumed) {
+      const saved = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as { clusterId?: unknown }) : marker;
       if (saved.clusterId !== marker.clusterId) fail(`${dir} holds another cluster (${JSON.stringify(saved)}); pass another --data folder or delete it`);
       nodes = resumed.nodes;
       replicationPorts = resumed.replicationPorts;
