@@ -1,6 +1,6 @@
 export { PID_CN_PREFIX, PID_URI_PREFIX, type PeerCertificateNames, certificatePidRefusal, pidsOfCertificate } from './cert-pid.js';
 export { Backoff, type BackoffOptions, type RandomSource } from './backoff.js';
-export { FRAME_HEADER_BYTES, FrameDecoder, FrameError, encodeFrame } from './frame-codec.js';
+export { FRAME_HEADER_BYTES, type FrameBatch, FrameDecoder, FrameError, encodeFrame } from './frame-codec.js';
 export type { LinkState, PeerAddress, PeerLinkStats, TransportStats } from './link-stats.js';
 export {
   DEFAULT_MAX_FRAME_BYTES,
