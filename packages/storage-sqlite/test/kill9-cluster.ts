@@ -1,4 +1,5 @@
 import { type ChildProcess, fork } from 'node:child_process';
+import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { Dump, Entry, FromChild, ToChild } from './kill9-protocol.js';
 
@@ -8,12 +9,34 @@ const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 /** sleep waits `ms` milliseconds (real processes: the parent paces itself, it asserts on no timing). */
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-/** waitFor polls `cond` until it holds, failing with `what` after `timeoutMs` (a bound, not a timing assertion). */
-export async function waitFor(what: string, cond: () => boolean, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
+/**
+ * loadFactor is how much slower than an idle machine this one runs now, measured: the 1-minute load
+ * average per core (at least 1). On a 2-core machine at load 20 it is 10, and every wait below is 10
+ * times as patient.
+ */
+export function loadFactor(): number {
+  const perCore = (loadavg()[0] ?? 0) / Math.max(1, cpus().length);
+  return Math.min(50, Math.max(1, perCore));
+}
+
+/**
+ * waitFor polls `cond` until it holds. It gives up with `what` once `budgetMs` of *idle-machine time*
+ * has passed: each poll's real interval is divided by the current loadFactor, so a loaded machine gets
+ * proportionally longer. A bound for a stuck run, never a timing assertion.
+ */
+export async function waitFor(what: string, cond: () => boolean, budgetMs = 30_000): Promise<void> {
+  let spent = 0;
+  let last = Date.now();
+  let polls = 0;
   while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await sleep(5);
+    const now = Date.now();
+    spent += (now - last) / loadFactor();
+    last = now;
+    polls++;
+    if (spent > budgetMs) {
+      throw new Error(`timed out waiting for ${what} (${Math.round(budgetMs / 1000)} s scaled by load ${loadFactor().toFixed(1)}, ${polls} polls)`);
+    }
   }
 }
 
@@ -82,7 +105,7 @@ export class Kill9Cluster {
       if (signal !== 'SIGKILL') this.refusals.push(`replica ${pid} exited (code ${code}, signal ${signal}): ${stderr}`);
     });
     proc.on('message', (m: FromChild) => this.onMessage(pid, r, m));
-    await waitFor(`replica ${pid} to start`, () => r.ready || exited, 30_000);
+    await waitFor(`replica ${pid} to start`, () => r.ready || exited, 60_000);
     if (!r.ready) throw new Error(`replica ${pid} refused to start: ${this.refusals.join('; ')}`);
     for (const [other, o] of this.replicas) if (other !== pid && o.ready) this.send(other, { t: 'reconnected', pid });
   }
@@ -93,7 +116,7 @@ export class Kill9Cluster {
     await this.start(pid);
     const r = this.replicas.get(pid) as Replica;
     const from = r.decidedIdx;
-    await waitFor(`replica ${pid} to rejoin (${label})`, () => this.acked.size > before && r.decidedIdx > from, 30_000);
+    await waitFor(`replica ${pid} to rejoin (${label})`, () => this.acked.size > before && r.decidedIdx > from, 60_000);
   }
 
   /** someLeader returns the last reported leader, or a live replica if none was reported. */
@@ -160,8 +183,11 @@ export class Kill9Cluster {
   /** startProposing keeps up to `inFlight` proposals outstanding, sent to the leader (or any replica). */
   startProposing(inFlight: number): void {
     this.proposer = setInterval(() => {
+      // A proposal lost with a killed replica is given up after a while (longer on a loaded machine), so
+      // the cluster keeps `inFlight` live proposals; this paces the client and asserts nothing.
       const now = Date.now();
-      for (const [e, at] of this.outstanding) if (now - at > 2_000) this.outstanding.delete(e);
+      const patience = 2_000 * loadFactor();
+      for (const [e, at] of this.outstanding) if (now - at > patience) this.outstanding.delete(e);
       const live = [...this.replicas].filter(([, r]) => r.ready).map(([p]) => p);
       if (live.length === 0) return;
       const target = live.includes(this.leader) ? this.leader : (live[this.next % live.length] as number);
@@ -185,7 +211,7 @@ export class Kill9Cluster {
   async dumpAll(): Promise<Map<number, Dump>> {
     for (const r of this.replicas.values()) r.dump = undefined;
     for (const pid of this.replicas.keys()) this.send(pid, { t: 'dump' });
-    await waitFor('dumps', () => [...this.replicas.values()].every((r) => r.dump !== undefined), 10_000);
+    await waitFor('dumps', () => [...this.replicas.values()].every((r) => r.dump !== undefined), 30_000);
     return new Map([...this.replicas].map(([pid, r]) => [pid, r.dump as Dump]));
   }
 
