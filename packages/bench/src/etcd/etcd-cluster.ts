@@ -14,7 +14,12 @@ import { type PutFn, freePort, retryUntil } from './put-workload.js';
 export interface EtcdCluster {
   version: string;
   leaderEndpoint: string;
+  /** The operating-system process ids of the 3 members (for their CPU time). */
+  osPids: number[];
+  /** put writes through the `etcd3` npm client (one gRPC channel to the leader). */
   put: PutFn;
+  /** openPuts opens `n` more `etcd3` clients to the leader, each on its own connection, one put function each. */
+  openPuts(n: number): Promise<{ puts: PutFn[]; close(): Promise<void> }>;
   stop(): Promise<void>;
 }
 
@@ -113,12 +118,26 @@ export async function startEtcd(bin: string, version: string): Promise<EtcdClust
       }
       throw new Error('no member reports itself leader');
     }, 30_000);
+    // The clients that found the leader go; one stays, aimed at it.
+    for (const c of clients.splice(0)) c.close();
     const leader = new Etcd3({ hosts: leaderEndpoint });
     clients.push(leader);
     const put: PutFn = async (key, value) => {
       await leader.put(key).value(value);
     };
-    return { version, leaderEndpoint, put, stop };
+    const openPuts = async (n: number): Promise<{ puts: PutFn[]; close(): Promise<void> }> => {
+      // A local subchannel pool gives each client its own connection (grpc-js shares one per target by default).
+      const extra = Array.from({ length: n }, () => new Etcd3({ hosts: leaderEndpoint, grpcOptions: { 'grpc.use_local_subchannel_pool': 1 } }));
+      return {
+        puts: extra.map((c) => async (key: string, value: string) => {
+          await c.put(key).value(value);
+        }),
+        close: async () => {
+          for (const c of extra) c.close();
+        },
+      };
+    };
+    return { version, leaderEndpoint, osPids: children.map((c) => c.pid ?? -1), put, openPuts, stop };
   } catch (err) {
     await stop();
     throw err;

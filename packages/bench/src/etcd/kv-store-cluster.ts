@@ -18,7 +18,11 @@ export interface KvStoreCluster {
   /** The leader's pid and client-protocol address `host:port`, where `put` writes. */
   leaderPid: number;
   leaderClient: string;
+  /** The operating-system process ids of the 3 replicas (for their CPU time). */
+  osPids: number[];
   put: PutFn;
+  /** openPuts opens `n` more connections to the leader, one put function each, and a way to close them. */
+  openPuts(n: number): Promise<{ puts: PutFn[]; close(): Promise<void> }>;
   stop(): Promise<void>;
 }
 
@@ -96,11 +100,24 @@ export async function startKvStore(nodeArgs: string[] = []): Promise<KvStoreClus
     await retryUntil('a first kv-store put', () => put('hello', 'world'), 30_000);
     leader = await stableLeader(clients, 30_000);
     const info = infos[nodes.indexOf(leader)];
+    if (info === undefined) throw new Error(`no address for leader ${leader}`);
+    const openPuts = async (n: number): Promise<{ puts: PutFn[]; close(): Promise<void> }> => {
+      const extra: KvTcpClient[] = [];
+      try {
+        for (let i = 0; i < n; i++) extra.push(await KvTcpClient.connect(info.clientHost, info.clientPort));
+      } catch (err) {
+        await Promise.all(extra.map((c) => c.close()));
+        throw err;
+      }
+      return { puts: extra.map((c) => (key: string, value: string) => c.put(key, value).then(() => undefined)), close: () => Promise.all(extra.map((c) => c.close())).then(() => undefined) };
+    };
     return {
-      leaderUrl: info?.httpUrl ?? '?',
+      leaderUrl: info.httpUrl,
       leaderPid: leader,
-      leaderClient: `${info?.clientHost ?? '?'}:${info?.clientPort ?? '?'}`,
+      leaderClient: `${info.clientHost}:${info.clientPort}`,
+      osPids: procs.map((p) => p.child.pid ?? -1),
       put,
+      openPuts,
       stop,
     };
   } catch (err) {

@@ -7,6 +7,15 @@ import { canListen } from '../../../../examples/kv-store/src/launch-support.js';
 /** PutFn writes `value` under `key` and resolves once the store acknowledged it. */
 export type PutFn = (key: string, value: string) => Promise<void>;
 
+/**
+ * WindowHooks are called when a measurement's window opens and closes, with the number of puts
+ * acknowledged so far (warm-up included), so a caller can sample CPU time at the same moments.
+ */
+export interface WindowHooks {
+  open(completed: number): void;
+  close(completed: number): void;
+}
+
 /** LatencyResult summarizes sequential puts (milliseconds). */
 export interface LatencyResult {
   puts: number;
@@ -37,32 +46,52 @@ export function valueOf(bytes: number): string {
  * measureSequential issues `warmup` then `puts` puts one after the other (distinct keys from a pool of
  * 1,000) and reports the latency quantiles of the measured ones. A failed put throws.
  */
-export async function measureSequential(put: PutFn, value: string, puts: number, warmup: number): Promise<LatencyResult> {
+export async function measureSequential(put: PutFn, value: string, puts: number, warmup: number, hooks?: WindowHooks): Promise<LatencyResult> {
   const lat: number[] = [];
   for (let i = 0; i < warmup + puts; i++) {
+    if (i === warmup) hooks?.open(i);
     const t0 = performance.now();
     await put(`seq-${i % 1000}`, value);
     if (i >= warmup) lat.push(performance.now() - t0);
   }
+  hooks?.close(warmup + puts);
   lat.sort((a, b) => a - b);
   return { puts: lat.length, p50Ms: percentile(lat, 0.5), p99Ms: percentile(lat, 0.99) };
 }
 
 /**
  * measureThroughput keeps `inFlight` puts outstanding for `seconds` (after `warmupSeconds` of the
- * same load) and counts the puts acknowledged inside that window. Failed puts are counted apart.
+ * same load) and counts the puts acknowledged inside that window. Failed puts are counted apart. Given
+ * several put functions (one per connection), put loop i uses `put[i mod length]`.
  */
-export async function measureThroughput(put: PutFn, value: string, inFlight: number, seconds: number, warmupSeconds: number): Promise<ThroughputResult> {
+export async function measureThroughput(put: PutFn | readonly PutFn[], value: string, inFlight: number, seconds: number, warmupSeconds: number, hooks?: WindowHooks): Promise<ThroughputResult> {
+  const puts = typeof put === 'function' ? [put] : put;
   const measureFrom = performance.now() + warmupSeconds * 1000;
   const end = measureFrom + seconds * 1000;
   let done = 0;
+  let completed = 0;
   let errors = 0;
   let next = 0;
-  const worker = async (): Promise<void> => {
+  // The window's edges fire on timers; whichever has not fired when the loops end fires then.
+  let opened = false;
+  let closed = false;
+  const open = (): void => {
+    if (!opened) hooks?.open(completed);
+    opened = true;
+  };
+  const close = (): void => {
+    open();
+    if (!closed) hooks?.close(completed);
+    closed = true;
+  };
+  const timers = [setTimeout(open, warmupSeconds * 1000), setTimeout(close, end - performance.now())];
+  const worker = async (w: number): Promise<void> => {
+    const p = puts[w % puts.length] as PutFn;
     while (performance.now() < end) {
       const i = next++;
       try {
-        await put(`tp-${i % 1000}`, value);
+        await p(`tp-${i % 1000}`, value);
+        completed++;
         const now = performance.now();
         if (now >= measureFrom && now < end) done++;
       } catch {
@@ -70,7 +99,9 @@ export async function measureThroughput(put: PutFn, value: string, inFlight: num
       }
     }
   };
-  await Promise.all(Array.from({ length: inFlight }, worker));
+  await Promise.all(Array.from({ length: inFlight }, (_, w) => worker(w)));
+  for (const t of timers) clearTimeout(t);
+  close();
   return { inFlight, puts: done, seconds, putsPerSec: done / seconds, errors };
 }
 
