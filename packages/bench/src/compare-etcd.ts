@@ -21,7 +21,8 @@
  * Run: pnpm bench:compare (about 11 minutes). Knobs: BENCH_ROUNDS (3), BENCH_SECONDS per throughput
  * point (3), BENCH_WARMUP_SECONDS before each point (0.5), BENCH_SEQ_PUTS (500),
  * BENCH_WARMUP_LOAD_SECONDS at 64 in flight per start (12), BENCH_SWEEP ("4x256,16x256,1x1024,4x1024,16x1024":
- * connections x in flight), BENCH_SIZES ("16,1024"), BENCH_SYSTEMS ("ours,etcdGo,etcdNode").
+ * connections x in flight), BENCH_SIZES ("16,1024"), BENCH_SYSTEMS ("ours,etcdGo,etcdNode"), BENCH_GO (the
+ * go command to build with; by default /usr/bin/go, installed with apt-get when missing and root).
  * BENCH_SMOKE=1 changes the defaults to a ~1.5-minute check: 1 round, 1 s points, 100 sequential puts,
  * 2 s warm-up, sweep "4x1024".
  */
@@ -107,7 +108,7 @@ async function main(): Promise<void> {
   log(`compare-etcd${SMOKE ? ' (smoke mode)' : ''}: ${ROUNDS} rounds; per round and system, per value size (${SIZES.join(' B, ')} B): ${SEQ_PUTS} sequential puts, then ${SECONDS} s per throughput point (after ${WARMUP_SECONDS} s of the same load) at connections × in flight ${POINTS.map((p) => `${p.conns}×${p.inFlight}`).join(', ')}; each start of a system is warmed up first with ${WARMUP_LOAD_SECONDS} s at 64 in flight and ${WARMUP_SEQ_PUTS} sequential puts`);
   log('each round starts each system afresh, runs the whole workload on it alone and stops it; the order rotates each round; each figure is the median of the rounds; keys cycle over 1,000 names');
   const etcd = ENABLED.has('etcdGo') || ENABLED.has('etcdNode') ? ensureEtcd(log) : 'not asked for (BENCH_SYSTEMS)';
-  const go = ENABLED.has('etcdGo') && typeof etcd !== 'string' ? ensureGoLoad(log) : undefined;
+  const go = ENABLED.has('etcdGo') && typeof etcd !== 'string' ? ensureGoLoad(log, process.env.BENCH_GO) : undefined;
   const etcdName = typeof etcd === 'string' ? 'etcd' : `etcd ${etcd.version}`;
   if (typeof etcd === 'string') skipped.push(`etcd skipped: ${etcd}`);
   if (typeof go === 'string') {
@@ -173,8 +174,10 @@ async function main(): Promise<void> {
   for (const s of skipped) log(s);
   log('');
   for (const line of mainTable(figs, MAIN_NAMES, { go: `${etcdName} via Go clientv3`, node: `${etcdName} via Node etcd3` })) log(line);
-  log('');
-  for (const line of sweepTable(figs, SWEEP_NAMES)) log(line);
+  if (SWEEP_NAMES.length > 0) {
+    log('');
+    for (const line of sweepTable(figs, SWEEP_NAMES)) log(line);
+  }
   for (const line of bestConfigs(figs, 'best of sweep')) log(line);
   log(`medians of ${ROUNDS} rounds; all three systems have 3 server processes; ours and etcd-Node are driven from this Node process, etcd-Go from the Go generator's own process; latency rows: a ratio below 1 means ours is faster; throughput rows: above 1 means ours is faster. ${((performance.now() - started) / 1000).toFixed(0)} s`);
   const find = (name: string) => figs.find(16, name);

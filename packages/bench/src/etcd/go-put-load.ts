@@ -66,10 +66,12 @@ const tail = (err: unknown): string => {
 /**
  * ensureGoLoad returns the path of the built generator (cached by its source's hash under the temp
  * folder), installing Debian's Go and etcd client sources first when they are missing and this is
- * root; otherwise a reason why etcd cannot be driven from Go here.
+ * root; otherwise a reason why etcd cannot be driven from Go here. `goBinary` (BENCH_GO) names the go
+ * command to use instead of looking for one (nothing is installed then).
  */
-export function ensureGoLoad(log: (line: string) => void): string | { bin: string; goVersion: string } {
-  let go = findGo();
+export function ensureGoLoad(log: (line: string) => void, goBinary?: string): string | { bin: string; goVersion: string } {
+  if (goBinary !== undefined && !existsSync(goBinary)) return `BENCH_GO names ${goBinary}, which does not exist`;
+  let go = goBinary ?? findGo();
   if (go === undefined || !existsSync(CLIENTV3)) {
     const missing = go === undefined ? 'Go' : `etcd's Go client sources (${CLIENTV3})`;
     if (process.getuid?.() !== 0) return `${missing} not installed and this is not root (install the Debian packages ${PACKAGES})`;
