@@ -98,10 +98,11 @@ export function nodeDriver(opts: {
       return { puts: r.puts, errors: 0, putsPerSec: Number.NaN, p50Ms: r.p50Ms, p99Ms: r.p99Ms, serverCpuUsPerPut: cpu.server, clientCpuUsPerPut: cpu.client };
     },
     async throughput(valueSize, conns, inFlight, seconds, warmupSeconds) {
-      const extra = conns > 1 ? await opts.openPuts(conns) : undefined;
+      // The first connection is the system's own; the others are opened for this measurement.
+      const extra = conns > 1 ? await opts.openPuts(conns - 1) : undefined;
       try {
         const w = new CpuWindow(opts.serverPids);
-        const r = await measureThroughput(extra?.puts ?? opts.put, valueOf(valueSize), inFlight, seconds, warmupSeconds, nodeHooks(w));
+        const r = await measureThroughput([opts.put, ...(extra?.puts ?? [])], valueOf(valueSize), inFlight, seconds, warmupSeconds, nodeHooks(w));
         const cpu = w.perPut();
         return { puts: r.puts, errors: r.errors, putsPerSec: r.putsPerSec, p50Ms: Number.NaN, p99Ms: Number.NaN, serverCpuUsPerPut: cpu.server, clientCpuUsPerPut: cpu.client };
       } finally {
