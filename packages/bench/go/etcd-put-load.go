@@ -112,7 +112,7 @@ func parseOptions() options {
 	flag.IntVar(&o.valueSize, "value-size", 16, "value size in bytes")
 	flag.StringVar(&o.keyPrefix, "key-prefix", "tp-", "key prefix")
 	flag.Int64Var(&o.keySpace, "key-space", 1000, "number of distinct keys")
-	flag.DurationVar(&o.timeout, "timeout", 60*time.Second, "time allowed beyond the warm-up and window (time mode), or for the whole run (count mode)")
+	flag.DurationVar(&o.timeout, "timeout", 60*time.Second, "watchdog: give up this long after the warm-up and window should have ended (time mode), or after the start (count mode)")
 	flag.Parse()
 	bad := func(msg string) {
 		fmt.Fprintln(os.Stderr, "etcd-put-load:", msg)
@@ -169,10 +169,14 @@ func main() {
 	for i := range keys {
 		keys[i] = o.keyPrefix + strconv.FormatInt(int64(i), 10)
 	}
-	// The puts share one deadline for the whole run rather than a timer each (as etcd's tool, which
-	// gives them none): -timeout beyond the warm-up and window.
-	ctx, cancelAll := context.WithTimeout(context.Background(), o.timeout+time.Duration((o.warmupSeconds+o.seconds)*float64(time.Second)))
-	defer cancelAll()
+	// Puts carry no deadline, as in etcd's own tool: a deadline is sent along with each call and costs
+	// the server a timer per request. A watchdog ends a run that outlives -timeout beyond its length.
+	ctx := context.Background()
+	limit := o.timeout + time.Duration((o.warmupSeconds+o.seconds)*float64(time.Second))
+	time.AfterFunc(limit, func() {
+		fmt.Fprintf(os.Stderr, "etcd-put-load: still running after %v, giving up\n", limit)
+		os.Exit(1)
+	})
 
 	var (
 		completed int64 // puts acknowledged since the start, warm-up included
