@@ -102,8 +102,9 @@ for (const url of candidates) {
   } catch (err) {
     lastError = err;
     if (err instanceof Error && err.message.startsWith('usage')) break;
-    // Refused credentials are the same at every replica: say so now instead of trying the next one.
-    if (err instanceof Error && /: 40[13] /.test(err.message)) break;
+    // Refused credentials, and a refused request (bad input, a refused membership change), are the same
+    // at every replica: say so now instead of trying the next one.
+    if (err instanceof Error && /: 40[0139] /.test(err.message)) break;
   }
 }
 console.error(String(lastError));

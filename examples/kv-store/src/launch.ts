@@ -123,7 +123,7 @@ if (leader === null) {
   await stopAll(1);
 }
 const serverCmd = (s: ReplicaSpec) =>
-  `pnpm --filter @omnipaxos/example-kv-store server --pid ${s.pid} --nodes ${s.nodes.join(',')} --peers ${[...new Set([...s.nodes, ...nodes])].map((p) => `${p}=127.0.0.1:${replicationPorts[p]}`).join(',')} --http 127.0.0.1:${s.httpPort} --data ${relative(process.cwd(), dataDir)}`;
+  `pnpm --filter @omnipaxos/example-kv-store server --pid ${s.pid} --nodes ${s.nodes.join(',')} --peers ${[...new Set([...s.nodes, ...nodes])].map((p) => `${p}=127.0.0.1:${replicationPorts[p]}`).join(',')} --http 127.0.0.1:${s.httpPort} --data ${relative(process.cwd(), dataDir)}${s.configurationId !== undefined && s.configurationId !== 1 ? ` --config-id ${s.configurationId}` : ''}${s.joining === true ? ' --join' : ''}`;
 const urlAt = (i: number): string => urls[i % urls.length] ?? '';
 console.log(`\ncluster up: ${nodes.map((p, i) => `replica ${p} at ${urls[i]} (pid ${procs[i]?.child.pid})`).join(', ')}; leader ${leader}`);
 console.log('no authentication: every port listens on 127.0.0.1 only (a replica listening elsewhere without --users warns loudly; see docs/security.md)');

@@ -165,7 +165,7 @@ export async function runMemberCommand(positional: string[], o: MemberCliOptions
     out(`adding replica ${pid} at ${address} to configuration ${view.configuration.configurationId} = ${show(view.configuration.nodes)} through ${client.url}`);
     if (spawnIt) {
       const { log, pidOfProcess } = spawnDetached(args, dataDir, pid);
-      out(`started replica ${pid} (process ${pidOfProcess ?? '?'}, log ${relative(process.cwd(), log)}):`);
+      out(`started replica ${pid} (process ${pidOfProcess ?? '?'}: stop it with kill ${pidOfProcess ?? '<pid>'}; log ${relative(process.cwd(), log)}):`);
       out(`  ${shown.join(' ')}`);
     } else {
       out(`start replica ${pid} with (waiting up to ${wait} s for it to answer at ${address}):`);
