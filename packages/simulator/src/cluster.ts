@@ -25,6 +25,8 @@ interface InFlight<T, S> {
   deliverAt: number;
   seq: number;
   message: Message<T, S>;
+  /** How many times the receiver had started when the message was sent. */
+  starts: number;
 }
 
 const MAX_ROUNDS_PER_TICK = 10_000;
@@ -55,6 +57,10 @@ export class Cluster<T = string, S = never> {
   private readonly trace: (string | { t: number; m: Message<T, S> })[] = [];
   /** Messages delivered so far. */
   delivered = 0;
+  /** Messages sent to a node before a crash and delivered after its restart (see `crash`'s keepInflight). */
+  deliveredAfterRestart = 0;
+  /** How many times each node has started (its incarnation). */
+  private readonly starts = new Map<NodeId, number>();
 
   constructor(readonly options: ClusterOptions<T, S>) {
     this.prng = new Prng(options.seed);
@@ -81,6 +87,7 @@ export class Cluster<T = string, S = never> {
   }
 
   private start(pid: NodeId): void {
+    this.starts.set(pid, (this.starts.get(pid) ?? 0) + 1);
     const storage = this.storages.get(pid) as FaultyStorage<T, S>;
     const serverConfig: ServerConfig = { ...this.options.serverConfig, ...this.options.perNode?.(pid), pid };
     const replica = new OmniPaxos<T, S>({ clusterConfig: this.clusterConfig, serverConfig }, storage, {
@@ -178,7 +185,7 @@ export class Cluster<T = string, S = never> {
       this.flushSome();
       const due = this.takeDue();
       if (due.length === 0) return;
-      for (const f of due) this.deliver(f.message);
+      for (const f of due) this.deliver(f);
       this.checkInvariants();
     }
     this.fail(`messages did not quiesce within ${MAX_ROUNDS_PER_TICK} rounds`);
@@ -195,7 +202,7 @@ export class Cluster<T = string, S = never> {
       }
       const all = this.inflight.sort((a, b) => a.deliverAt - b.deliverAt || a.seq - b.seq);
       this.inflight = [];
-      for (const f of all) this.deliver(f.message);
+      for (const f of all) this.deliver(f);
       this.checkInvariants();
     }
     this.fail(`network did not stabilize within ${maxRounds} rounds`);
@@ -280,7 +287,7 @@ export class Cluster<T = string, S = never> {
     const copies = this.prng.chance(f.duplicate) ? 2 : 1;
     for (let c = 0; c < copies; c++) {
       const delay = f.maxDelay > f.minDelay ? this.prng.range(f.minDelay, f.maxDelay) : f.minDelay;
-      this.inflight.push({ deliverAt: this.now + delay, seq: this.seq++, message: structuredClone(m) });
+      this.inflight.push({ deliverAt: this.now + delay, seq: this.seq++, message: structuredClone(m), starts: this.starts.get(m.to) ?? 0 });
     }
   }
 
@@ -294,9 +301,11 @@ export class Cluster<T = string, S = never> {
     return due;
   }
 
-  private deliver(m: Message<T, S>): void {
+  private deliver(f: InFlight<T, S>): void {
+    const m = f.message;
     if (!this.alive.has(m.to)) return;
     this.delivered += 1;
+    if (f.starts !== this.starts.get(m.to)) this.deliveredAfterRestart += 1;
     if (this.options.onEvent) this.event(describeMessage(m));
     else this.remember({ t: this.now, m });
     this.guarded(m.to, 'handleIncoming', () => this.replica(m.to).handleIncoming(m));
@@ -413,7 +422,7 @@ export class Cluster<T = string, S = never> {
    */
   inject(m: Message<T, S>, delay = 0): void {
     if (this.options.onEvent) this.event(`inject ${describeMessage(m)} in ${delay}`);
-    this.inflight.push({ deliverAt: this.now + delay, seq: this.seq++, message: structuredClone(m) });
+    this.inflight.push({ deliverAt: this.now + delay, seq: this.seq++, message: structuredClone(m), starts: this.starts.get(m.to) ?? 0 });
   }
 
   /** restart builds a new replica for `pid` from its storage (crash recovery). */

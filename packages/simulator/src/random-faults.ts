@@ -53,6 +53,8 @@ export class FaultDriver {
   storageFailures = 0;
   powerLosses = 0;
   private proposals = 0;
+  /** Crashed servers to bring back at a given tick. */
+  private readonly restartAt = new Map<NodeId, number>();
   private readonly replay: ReplayBuffer<string, string[]> | undefined;
   private readonly quorumSize: number;
 
@@ -86,6 +88,12 @@ export class FaultDriver {
       if (t % 10 === 9) this.c.checkDecidedLogs();
     }
     this.c.checkDecidedLogs();
+    this.noteDelivered();
+  }
+
+  /** noteDelivered counts the messages that outlived their receiver's crash (call at the end of a phase). */
+  noteDelivered(): void {
+    if (this.c.deliveredAfterRestart > 0) this.used.add('inflightSurvivesCrash');
   }
 
   private step(t: number): void {
@@ -138,6 +146,7 @@ export class FaultDriver {
     } else if (r < 0.13 && this.replay) {
       this.replayOne();
     }
+    for (const [pid, at] of [...this.restartAt]) if (at <= c.now && this.down.has(pid)) this.restart(pid);
     if (this.stopSign && t === this.stopSign.at) this.proposeStopSign();
     if (prng.chance(0.3)) this.propose();
     c.tick();
@@ -160,9 +169,10 @@ export class FaultDriver {
   crash(pid: NodeId): void {
     const { c, prng, shape } = this;
     const keepInflight = shape.inflightSurvivesCrash && prng.chance(0.5);
-    if (keepInflight && c.inFlight(pid) > 0) this.used.add('inflightSurvivesCrash');
     c.crash(pid, { keepInflight });
     this.down.add(pid);
+    // Messages outlive the crash only if the node is back before they are due: mostly come back soon.
+    if (keepInflight && prng.chance(0.7)) this.restartAt.set(pid, c.now + prng.range(1, ELECTION));
     this.crashes += 1;
     this.used.add('crash');
     if (shape.durability === 'immediate' && c.aliveNodes().length < this.quorumSize) this.used.add('majorityCrash');
@@ -171,6 +181,7 @@ export class FaultDriver {
   /** restart brings `pid` back from its storage. */
   restart(pid: NodeId): void {
     this.down.delete(pid);
+    this.restartAt.delete(pid);
     this.c.restart(pid);
     const replay = this.replay;
     if (!replay) return;

@@ -128,6 +128,7 @@ function runEpoch(
   if (c.replica(leader).isReconfigured() === undefined) checkFreshOperations(driver, bound);
   if (stopSign) checkStopSignDecided(driver, bound);
   c.checkDecidedLogs();
+  driver.noteDelivered();
   const ss = c.replica(c.leader() ?? leader).isReconfigured();
   return { c, driver, recoveryTicks: c.now - healedAt, next: ss?.nextConfig };
 }
