@@ -197,6 +197,7 @@ export class KvNode {
       peers,
       ...(this.o.http !== undefined ? { http: this.o.http } : {}),
       ...(this.o.client !== undefined ? { client: this.o.client } : {}),
+      process: process.pid,
     };
     try {
       saveMembership(this.o.dataDir, this.record);

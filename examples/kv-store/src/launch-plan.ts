@@ -1,3 +1,5 @@
+import { readFileSync, readlinkSync } from 'node:fs';
+import { resolve } from 'node:path';
 import type { NodeId } from '@omnipaxos/core';
 import type { ReplicaSpec } from './cluster-process.js';
 import { type MembershipRecord, latestConfiguration, loadAllMemberships } from './membership-record.js';
@@ -54,4 +56,36 @@ export function resumePlan(dataDir: string, httpPortOf: (pid: NodeId) => number)
     };
   });
   return { configurationId: latest.configurationId, nodes: [...latest.nodes], specs, replicationPorts };
+}
+
+/**
+ * addedReplicaProcesses lists the running replica processes that keep their data in `dataDir` but were
+ * not started by this launcher (`kv member add --spawn`), so that stopping the cluster stops them
+ * too. A recorded process id counts only while /proc shows it running server.ts for that pid on this
+ * data folder (Linux;
+ * elsewhere the list is empty and such replicas are stopped by hand).
+ */
+export function addedReplicaProcesses(dataDir: string, startedHere: ReadonlySet<number>): { pid: NodeId; process: number }[] {
+  const out: { pid: NodeId; process: number }[] = [];
+  let records: MembershipRecord[];
+  try {
+    records = loadAllMemberships(dataDir);
+  } catch {
+    return out;
+  }
+  for (const r of records) {
+    if (r.process === undefined || startedHere.has(r.process)) continue;
+    try {
+      const args = readFileSync(`/proc/${r.process}/cmdline`, 'utf8').split('\0');
+      const at = args.indexOf('--pid');
+      const data = args[args.indexOf('--data') + 1];
+      const sameFolder = data !== undefined && resolve(readlinkSync(`/proc/${r.process}/cwd`), data) === resolve(dataDir);
+      if (args.some((a) => a.endsWith('server.ts')) && at >= 0 && args[at + 1] === String(r.pid) && sameFolder) {
+        out.push({ pid: r.pid, process: r.process });
+      }
+    } catch {
+      // not running (or no /proc)
+    }
+  }
+  return out;
 }

@@ -13,7 +13,7 @@ import { join, relative, resolve } from 'node:path';
 import { flags } from './args.js';
 import { KvClient } from './client.js';
 import { type ReplicaProcess, type ReplicaSpec, spawnReplica } from './cluster-process.js';
-import { resumePlan } from './launch-plan.js';
+import { addedReplicaProcesses, resumePlan } from './launch-plan.js';
 import { firstBusyPort, stopReplicas } from './launch-support.js';
 import { progressBar, runWorkload, type WorkloadSummary } from './workload.js';
 
@@ -96,6 +96,16 @@ const procs: ReplicaProcess[] = specs.map((s) => spawnReplica(s));
 let stopping = false;
 const stopAll = async (code: number): Promise<never> => {
   stopping = true;
+  // Replicas that `kv member add --spawn` started in this data folder are part of the cluster too.
+  const added = addedReplicaProcesses(dataDir, new Set(procs.map((p) => p.child.pid ?? -1)));
+  for (const a of added) {
+    try {
+      process.kill(a.process, 'SIGTERM');
+      console.log(`stopped replica ${a.pid} (process ${a.process}, added with kv member add --spawn)`);
+    } catch {
+      // already gone
+    }
+  }
   await stopReplicas(procs);
   process.exit(code);
 };

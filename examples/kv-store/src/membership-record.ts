@@ -28,6 +28,8 @@ export interface MembershipRecord {
   /** This replica's HTTP and native client addresses (`host:port`), as it last listened. */
   http?: string;
   client?: string;
+  /** The operating-system process id of the replica process that wrote the record last. */
+  process?: number;
 }
 
 /** membershipFile names replica `pid`'s record in `dataDir`. */
