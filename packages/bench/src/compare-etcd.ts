@@ -23,6 +23,7 @@
  * BENCH_WARMUP_LOAD_SECONDS at 64 in flight per start (12), BENCH_SWEEP ("4x256,16x256,1x1024,4x1024,16x1024":
  * connections x in flight), BENCH_SIZES ("16,1024"), BENCH_SYSTEMS ("ours,etcdGo,etcdNode"), BENCH_GO (the
  * go command to build with; by default /usr/bin/go, installed with apt-get when missing and root).
+ * BENCH_IDLE_SECONDS (3) of no load after the workload, for the servers' idle CPU.
  * BENCH_SMOKE=1 changes the defaults to a ~1.5-minute check: 1 round, 1 s points, 100 sequential puts,
  * 2 s warm-up, sweep "4x1024".
  */
@@ -39,6 +40,7 @@ const SECONDS = Number(env('BENCH_SECONDS', '3', '1'));
 const WARMUP_SECONDS = Number(env('BENCH_WARMUP_SECONDS', '0.5', '0.3'));
 const SEQ_PUTS = Math.max(1, Math.floor(Number(env('BENCH_SEQ_PUTS', '500', '100'))));
 const WARMUP_LOAD_SECONDS = Number(env('BENCH_WARMUP_LOAD_SECONDS', '12', '2'));
+const IDLE_SECONDS = Number(env('BENCH_IDLE_SECONDS', '3', '1'));
 const WARMUP_SEQ_PUTS = 300;
 const SEQ_WARMUP_PUTS = 30;
 const SIZES = env('BENCH_SIZES', '16,1024', '16,1024').split(',').map(Number);
@@ -67,7 +69,8 @@ const POINTS: Point[] = (() => {
   return out;
 })();
 const SWEEP_NAMES = POINTS.slice(2).map((p) => p.name);
-const MAIN_NAMES = ['sequential put p50', 'sequential put p99', '64 in flight', '256 in flight', 'best of sweep'];
+const IDLE = 'idle CPU per server process';
+const MAIN_NAMES = ['sequential put p50', 'sequential put p99', '64 in flight', '256 in flight', 'best of sweep', IDLE];
 
 const log = (line: string): void => console.log(line);
 const us = (v: number | undefined): string => (v === undefined ? 'n/a' : `${Math.round(v)} µs`);
@@ -95,6 +98,13 @@ async function runWorkload(figs: Figures, sys: SystemName, round: number, d: Dri
       log(`round ${round} ${sys} ${size} B ${p.conns} conn × ${p.inFlight} in flight: ${Math.round(t.putsPerSec)} puts/s (${t.puts} puts in ${SECONDS} s${t.errors > 0 ? `, ${t.errors} errors` : ''}); ${cpuNote(t)}`);
     }
     if (best !== undefined) figs.record(sys, round, size, 'best of sweep', 'puts/s', best);
+  }
+  if (IDLE_SECONDS > 0) {
+    at('idle');
+    await new Promise((r) => setTimeout(r, 1_000)); // let the last load's stragglers finish
+    const idle = await d.idleCpuPercent(IDLE_SECONDS);
+    if (idle !== undefined) figs.record(sys, round, 0, IDLE, '% of a core', { value: idle, server: undefined, client: undefined });
+    log(`round ${round} ${sys} idle: ${idle === undefined ? 'n/a' : idle.toFixed(1)} % of a core per server process over ${IDLE_SECONDS} s`);
   }
 }
 

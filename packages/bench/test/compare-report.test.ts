@@ -25,6 +25,14 @@ describe('compare-etcd report', () => {
     expect(table[2]).toBe('| 16 B | 64 in flight (puts/s) | 35,000 | 9,000 | n/a | 3.89x (3–5x) | n/a | 55 · 205 · n/a | 5.5 · 31 · n/a |');
   });
 
+  it('prints a row without puts (idle CPU) with a dash for its value size and one decimal', () => {
+    const figs = new Figures();
+    figs.record('ours', 1, 0, 'idle CPU per server process', '% of a core', fig(6.04));
+    figs.record('etcdGo', 1, 0, 'idle CPU per server process', '% of a core', fig(1.02));
+    const table = mainTable(figs, ['idle CPU per server process'], { go: 'g', node: 'n' });
+    expect(table[2]).toBe('| — | idle CPU per server process (% of a core) | 6.0 | 1.0 | n/a | 5.92x (5.92x) | n/a | n/a · n/a · n/a | n/a · n/a · n/a |');
+  });
+
   it('pairs per-round ratios by round, so a round one system missed is left out', () => {
     const figs = new Figures();
     figs.record('ours', 1, 1024, 'best of sweep', 'puts/s', fig(20_000, 40, 10, '4×1024'));

@@ -22,7 +22,7 @@ export interface Figure {
 export interface Metric {
   size: number;
   name: string;
-  unit: 'ms' | 'puts/s';
+  unit: 'ms' | 'puts/s' | '% of a core';
   rounds: Record<SystemName, (Figure | undefined)[]>;
 }
 
@@ -92,12 +92,14 @@ function roundRange(m: Metric, peer: SystemName): string {
 
 function fmt(unit: Metric['unit'], v: number | undefined): string {
   if (v === undefined) return 'n/a';
-  return unit === 'ms' ? v.toFixed(2) : Math.round(v).toLocaleString('en-US');
+  if (unit === 'ms') return v.toFixed(2);
+  return unit === 'puts/s' ? Math.round(v).toLocaleString('en-US') : v.toFixed(1);
 }
 
 const cpu = (v: number | undefined): string => (v === undefined ? 'n/a' : v < 10 ? v.toFixed(1) : Math.round(v).toString());
 
-const sizeLabel = (size: number): string => (size % 1024 === 0 ? `${size / 1024} KiB` : `${size} B`);
+/** sizeLabel prints a value size; size 0 marks a row without puts (idle). */
+const sizeLabel = (size: number): string => (size === 0 ? '—' : size % 1024 === 0 ? `${size / 1024} KiB` : `${size} B`);
 
 /** ratioCell prints "R x (per-round range)" or "n/a". */
 function ratioCell(m: Metric, peer: SystemName): string {

@@ -28,7 +28,21 @@ export interface Driver {
   sequential(valueSize: number, puts: number, warmup: number): Promise<Measured>;
   /** throughput keeps `inFlight` puts outstanding over `conns` connections for `seconds` after `warmupSeconds`. */
   throughput(valueSize: number, conns: number, inFlight: number, seconds: number, warmupSeconds: number): Promise<Measured>;
+  /** idleCpuPercent waits `seconds` with no load and returns the servers' mean CPU use per process, in % of a core. */
+  idleCpuPercent(seconds: number): Promise<number | undefined>;
   stop(): Promise<void>;
+}
+
+/** idleCpuPercent samples the CPU time of `serverPids` over `seconds` of nothing and returns their mean use in % of a core. */
+async function idleCpuPercent(serverPids: readonly number[], seconds: number): Promise<number | undefined> {
+  const w = new CpuWindow(serverPids);
+  w.edge('start', 0, 0);
+  const t0 = performance.now();
+  await new Promise((r) => setTimeout(r, seconds * 1000));
+  const elapsedUs = (performance.now() - t0) * 1000;
+  w.edge('end', 1, 0);
+  const server = w.perPut().server;
+  return server === undefined || serverPids.length === 0 ? undefined : (100 * server) / elapsedUs / serverPids.length;
 }
 
 /** CpuWindow collects the CPU and put counts at a window's two edges. */
@@ -91,6 +105,7 @@ export function nodeDriver(opts: {
   return {
     describe: opts.describe,
     stop: opts.stop,
+    idleCpuPercent: (seconds) => idleCpuPercent(opts.serverPids, seconds),
     async sequential(valueSize, puts, warmup) {
       const w = new CpuWindow(opts.serverPids);
       const r = await measureSequential(opts.put, valueOf(valueSize), puts, warmup, nodeHooks(w));
@@ -124,6 +139,7 @@ export function goDriver(opts: { describe: string; bin: string; endpoint: string
   return {
     describe: opts.describe,
     stop: opts.stop,
+    idleCpuPercent: (seconds) => idleCpuPercent(opts.serverPids, seconds),
     sequential: (valueSize, puts, warmup) => run({ conns: 1, clients: 1, valueSize, keyPrefix: 'seq-', count: puts, warmupCount: warmup }),
     throughput: (valueSize, conns, inFlight, seconds, warmupSeconds) => run({ conns, clients: inFlight, valueSize, keyPrefix: 'tp-', seconds, warmupSeconds }),
   };
