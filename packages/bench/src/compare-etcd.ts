@@ -18,12 +18,12 @@
  * A system or client that cannot be installed, built or started is skipped with the reason printed,
  * never faked (without Go, etcd is driven by the Node client only).
  *
- * Run: pnpm bench:compare (about 11 minutes). Knobs: BENCH_ROUNDS (3), BENCH_SECONDS per throughput
+ * Run: pnpm bench:compare (11–13 minutes on 2 cores). Knobs: BENCH_ROUNDS (3), BENCH_SECONDS per throughput
  * point (3), BENCH_WARMUP_SECONDS before each point (0.5), BENCH_SEQ_PUTS (500),
  * BENCH_WARMUP_LOAD_SECONDS at 64 in flight per start (12), BENCH_SWEEP ("4x256,16x256,1x1024,4x1024,16x1024":
  * connections x in flight), BENCH_SIZES ("16,1024"), BENCH_SYSTEMS ("ours,etcdGo,etcdNode"), BENCH_GO (the
  * go command to build with; by default /usr/bin/go, installed with apt-get when missing and root).
- * BENCH_IDLE_SECONDS (3) of no load after the workload, for the servers' idle CPU.
+ * BENCH_IDLE_SECONDS (3): no load after the workload, for the row of the servers' idle CPU.
  * BENCH_SMOKE=1 changes the defaults to a ~1.5-minute check: 1 round, 1 s points, 100 sequential puts,
  * 2 s warm-up, sweep "4x1024".
  */
