@@ -14,9 +14,13 @@ import type { MigrationMessage } from './reconfiguration/migration-messages.js';
 import type { PullRange, PullerEvent } from './reconfiguration/segment-puller.js';
 import type { DecidedItem, ReplicatedEntry } from './replica/replicated-entry.js';
 
-/** TickEvent is the only clock of every actor: timers count these, never wall time. */
+/**
+ * TickEvent is the only clock of every actor: timers count these, never wall time. `ticks` (default 1)
+ * is how many ticks it stands for: an idle replica delivers several at once, never past a due timeout.
+ */
 export interface TickEvent {
   type: 'omnipaxos.tick';
+  ticks?: number;
 }
 
 /** MessageEvent hands an actor a replica message that arrived from the transport. */

@@ -80,7 +80,7 @@ describe('growing and shrinking by reconfiguration', () => {
     await reconfigure(c, 3, { configurationId: 5, nodes: [4] }, []);
     await step('back-one', [4]);
     await expectSameFullLog(c, [4], all);
-    for (const p of [1, 2, 3, 5]) expect(c.replica(p).actor.getSnapshot().value).toBe('retired');
+    for (const p of [1, 2, 3, 5]) expect(c.replica(p).actor.getSnapshot().output?.reason).toBe('retired');
     await c.stop();
   });
 });

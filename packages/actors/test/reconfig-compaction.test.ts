@@ -193,7 +193,7 @@ describe('bounded handover wait', () => {
     await appendAll(c, [1], range('a', 20));
     c.replica(1).reconfigure({ configurationId: 2, nodes: [1, 2, 4, 5] }); // 5 never starts
     c.join(4, { configurationId: 2, nodes: [1, 2, 4, 5] });
-    const t = await c.until(() => c.replica(3).actor.getSnapshot().value === 'retired', 1000, 'server 3 retired');
+    const t = await c.until(() => c.replica(3).actor.getSnapshot().output?.reason === 'retired', 1000, 'server 3 retired');
     expect(t).toBeGreaterThanOrEqual(150);
     expect((c.timeline.get(3) ?? []).some((e) => e.kind === 'handedOver')).toBe(true);
     await c.stop();

@@ -17,7 +17,7 @@ describe('reconfiguration with parallel catch-up', () => {
     const next = { configurationId: 2, nodes: [1, 2, 4] };
     await reconfigure(c, 3, next); // a follower's request is forwarded to the leader
     expect(pulledFrom(c, 4)).toEqual([1, 2]);
-    await c.until(() => c.replica(3).actor.getSnapshot().value === 'retired', 500, 'server 3 retired');
+    await c.until(() => c.replica(3).actor.getSnapshot().output?.reason === 'retired', 500, 'server 3 retired');
     const after = range('b', 20);
     await appendAll(c, [1, 2, 4], after);
     await expectSameFullLog(c, next.nodes, [...before, ...after]);
@@ -35,7 +35,7 @@ describe('reconfiguration with parallel catch-up', () => {
     const after = range('b', 15);
     await appendAll(c, [6, 7, 8], after);
     await expectSameFullLog(c, next.nodes, [...before, ...after]);
-    await c.until(() => [3, 4, 5].every((p) => c.replica(p).actor.getSnapshot().value === 'retired'), 500, 'removed servers retired');
+    await c.until(() => [3, 4, 5].every((p) => c.replica(p).actor.getSnapshot().output?.reason === 'retired'), 500, 'removed servers retired');
     await c.stop();
   });
 

@@ -15,7 +15,7 @@ describe('reconfiguration handover', () => {
     await c.until(() => reconfigured.length === 3, 1000, 'the continuing servers reconfigured');
     expect(reconfigured.sort()).toEqual(next.nodes);
     // The removed server hands over (serves segments) until every node of the next configuration has the log.
-    await c.until(() => c.replica(removed).actor.getSnapshot().value === 'retired', 200, 'the removed server retired');
+    await c.until(() => c.replica(removed).actor.getSnapshot().output?.reason === 'retired', 200, 'the removed server retired');
     await expect(c.replica(removed).append('late')).rejects.toMatchObject({ code: 'StopSign' });
     const cont = next.nodes.find((p) => p !== leader) as number;
     const r = await drive(c, c.replica(cont).append('c'), 2000);

@@ -45,7 +45,7 @@ describe('supervision', () => {
     await c.stop();
   });
 
-  it('escalates to its parent when the restart budget is spent', async () => {
+  it('fails (status error) when the restart budget is spent, so its parent gets xstate.error.actor.<id>', async () => {
     const clock = new SimulatedClock();
     const router = new Router<ReplicatedEntry<unknown>>({ clock, tickMs: TICK_MS });
     const escalations: unknown[] = [];
@@ -68,7 +68,7 @@ describe('supervision', () => {
           }),
         ),
       }),
-      on: { 'omnipaxos.escalated': { actions: ({ event }) => escalations.push(event) } },
+      on: { 'xstate.error.actor.replica-1': { actions: ({ event }) => escalations.push(event) } },
     });
     const service = createActor(parent, { clock }).start();
     const replica1 = service.getSnapshot().context.replicas[0] as AnyActorRef;
@@ -80,9 +80,10 @@ describe('supervision', () => {
       }
     }
     expect(escalations).toHaveLength(1);
-    expect((escalations[0] as { pid: number }).pid).toBe(1);
-    expect(((escalations[0] as { error: Error }).error as Error).name).toBe('SupervisionError');
-    expect(replica1.getSnapshot().status).toBe('done');
+    const error = (escalations[0] as { error: Error }).error;
+    expect(error.name).toBe('SupervisionError');
+    expect(error).toMatchObject({ pid: 1, restarts: 2 });
+    expect(replica1.getSnapshot().status).toBe('error');
     service.stop();
     await router.close();
   });

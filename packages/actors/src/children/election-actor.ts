@@ -46,14 +46,25 @@ export class ElectionDriver<T> {
     if (event.type === 'omnipaxos.crash') throw event.error;
     const ble = this.ble;
     if (!ble) return;
-    if (event.type === 'omnipaxos.tick') this.tickTimeout(ble);
+    if (event.type === 'omnipaxos.tick') this.tickTimeout(ble, event.ticks ?? 1);
     else if (event.type === 'omnipaxos.message') ble.handle(event.message);
     else if (event.type === 'omnipaxos.status') this.status = event.status;
     this.sendOutgoing(ble);
   }
 
-  private tickTimeout(ble: BallotLeaderElection): void {
-    if (++this.ticks < this.timeout) return;
+  /** ticksToTimeout is how many ticks may pass before the next heartbeat round is due (at least 1). */
+  ticksToTimeout(): number {
+    return Math.max(1, this.timeout - this.ticks);
+  }
+
+  /** stop ends the election: later events are ignored. */
+  stop(): void {
+    this.ble = undefined;
+  }
+
+  private tickTimeout(ble: BallotLeaderElection, ticks: number): void {
+    this.ticks += ticks;
+    if (this.ticks < this.timeout) return;
     this.ticks = 0;
     const ballot = ble.hbTimeout(this.status);
     if (ballot) this.input.parent.send({ type: 'omnipaxos.leader', incarnation: this.input.incarnation, ballot });

@@ -105,7 +105,7 @@ export class PaxosDriver<T> {
     try {
       switch (event.type) {
         case 'omnipaxos.tick':
-          this.tickTimeouts(sp);
+          this.tickTimeouts(sp, event.ticks ?? 1);
           break;
         case 'omnipaxos.message':
           if (event.message.kind === 'SequencePaxos') sp.handle(event.message);
@@ -130,12 +130,24 @@ export class PaxosDriver<T> {
     this.scheduleDrain();
   }
 
-  private tickTimeouts(sp: SequencePaxos<ReplicatedEntry<T>>): void {
-    if (++this.resendTicks >= this.resendTimeout) {
+  /** ticksToTimeout is how many ticks may pass before the resend or flush timeout is due (at least 1). */
+  ticksToTimeout(): number {
+    return Math.max(1, Math.min(this.resendTimeout - this.resendTicks, this.flushTimeout - this.flushTicks));
+  }
+
+  /** stop ends the actor's work: later events, drains and completed flushes send and report nothing. */
+  stop(): void {
+    this.failed = true;
+  }
+
+  private tickTimeouts(sp: SequencePaxos<ReplicatedEntry<T>>, ticks: number): void {
+    this.resendTicks += ticks;
+    if (this.resendTicks >= this.resendTimeout) {
       this.resendTicks = 0;
       sp.resendMessageTimeout();
     }
-    if (++this.flushTicks >= this.flushTimeout) {
+    this.flushTicks += ticks;
+    if (this.flushTicks >= this.flushTimeout) {
       this.flushTicks = 0;
       sp.flushBatchTimeout();
     }

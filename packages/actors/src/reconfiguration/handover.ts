@@ -90,6 +90,11 @@ export class Handover<T> {
     return this.pull !== undefined;
   }
 
+  /** idle is true when nothing is announced to a node that has not acknowledged it, and nothing is pulled. */
+  get idle(): boolean {
+    return this.pull === undefined && (this.announce === undefined || this.announce.pending.size === 0);
+  }
+
   /** servedNextConfig is true once every node of the announced next configuration acknowledged ReconfigInit. */
   get servedNextConfig(): boolean {
     const a = this.announce;

@@ -4,11 +4,14 @@ import { type Actor, type ActorOptions, createActor } from 'xstate';
 import { ReplicaError } from '../errors.js';
 import type { ClientRequest } from '../events.js';
 import type { DecidedItem } from './replicated-entry.js';
-import { replicaSupervisor } from '../supervisor/supervisor-machine.js';
-import type { SupervisorInput } from '../supervisor/supervisor-runtime.js';
+import { SupervisionError } from '../errors.js';
+import type { ReplicaLogic } from './replica-logic.js';
+import type { CrashCommand } from './replica-events.js';
+import { supervisorLogic } from '../supervisor/supervisor-machine.js';
+import type { SupervisorInput } from '../supervisor/supervisor-input.js';
 
 /** ReplicaClock is xstate's clock type: `new SimulatedClock()` in tests, the real timers by default. */
-export type ReplicaClock = NonNullable<ActorOptions<typeof replicaSupervisor>['clock']>;
+export type ReplicaClock = NonNullable<ActorOptions<ReplicaLogic<unknown>>['clock']>;
 
 /** CreateReplicaOptions are the supervisor's input plus the xstate clock (SimulatedClock in tests). */
 export interface CreateReplicaOptions<T> extends SupervisorInput<T> {
@@ -26,8 +29,8 @@ export interface CreateReplicaOptions<T> extends SupervisorInput<T> {
 /** Replica is the client API of one node: append, observe decided entries and leaders, stop. */
 export interface Replica<T> {
   readonly pid: NodeId;
-  /** The supervisor actor, for `actor.on(...)` and inspection. */
-  readonly actor: Actor<typeof replicaSupervisor>;
+  /** The replica actor (a root actor running `replicaLogic`'s logic), for `actor.on(...)` and inspection. */
+  readonly actor: Actor<ReplicaLogic<T, SupervisorInput<T>>>;
   /** append proposes `entry`; resolves exactly once with its index when decided, or rejects with ReplicaError. */
   append(entry: T): Promise<{ idx: number }>;
   /**
@@ -58,6 +61,15 @@ export interface Replica<T> {
   crash(child: 'paxos' | 'election', error: unknown): void;
   /** stop shuts the replica down; undecided appends reject with ReplicaError('Shutdown'). */
   stop(): Promise<void>;
+}
+
+/**
+ * crashReplica is fault injection: it makes the replica's Paxos or election component fail with
+ * `error`, as a storage failure would; the replica restarts it within its restart budget.
+ */
+export function crashReplica(ref: { send(event: never): void }, child: 'paxos' | 'election', error: unknown): void {
+  const command: CrashCommand = { type: 'omnipaxos.crash', child, error };
+  ref.send(command as never);
 }
 
 /**
@@ -103,8 +115,8 @@ interface Slot {
  */
 export function createReplica<T>(options: CreateReplicaOptions<T>): Replica<T> {
   const { clock, onListenerError, retainDecided = Infinity, ...input } = options;
-  const actor = createActor(replicaSupervisor, {
-    input: input as SupervisorInput<unknown>,
+  const actor = createActor(supervisorLogic<T>(), {
+    input,
     ...(clock ? { clock } : {}),
   });
   /**
@@ -150,7 +162,7 @@ export function createReplica<T>(options: CreateReplicaOptions<T>): Replica<T> {
   };
 
   actor.on('omnipaxos.delivered', (e) => {
-    const items = e.items as DecidedItem<T>[];
+    const items = e.items;
     for (const item of items) {
       if (retainDecided > 0) decided.push(item);
       const rid = item.rid;
@@ -192,12 +204,11 @@ export function createReplica<T>(options: CreateReplicaOptions<T>): Replica<T> {
   });
   actor.subscribe({
     complete: () => {
-      const state = actor.getSnapshot().value;
-      closed ??= state === 'retired' ? 'StopSign' : state === 'escalated' ? 'Escalated' : 'Shutdown';
+      closed ??= actor.getSnapshot().output?.reason === 'retired' ? 'StopSign' : 'Shutdown';
       rejectAll(closed);
     },
-    error: () => {
-      closed ??= 'Shutdown';
+    error: (err) => {
+      closed ??= err instanceof SupervisionError ? 'Escalated' : 'Shutdown';
       rejectAll(closed);
     },
   });
@@ -239,12 +250,12 @@ export function createReplica<T>(options: CreateReplicaOptions<T>): Replica<T> {
       actor.send(upTo === undefined ? { type: 'omnipaxos.compact' } : { type: 'omnipaxos.compact', upToConfigurationId: upTo });
     },
     crash(child, error) {
-      actor.send({ type: 'omnipaxos.crash', child, error });
+      crashReplica(actor, child, error);
     },
     async stop() {
       flushBatch();
       closed ??= 'Shutdown';
-      if (actor.getSnapshot().status === 'active') actor.send({ type: 'omnipaxos.stop' });
+      if (actor.getSnapshot().status === 'active') actor.stop();
       rejectAll(closed);
     },
   };

@@ -28,6 +28,8 @@ export interface Plan<T> {
   respawn?: boolean;
 }
 
+const TICK = { type: 'omnipaxos.tick' } as const;
+
 const emitCatchUp = <T>(pid: NodeId, events: CatchUpEvent[]): SupervisorEmitted<T>[] =>
   events.map((event) => ({ type: 'omnipaxos.catchUp', pid, event }));
 
@@ -137,15 +139,19 @@ export class SupervisorRuntime<T> {
     return this.link.paxos !== undefined;
   }
 
-  /** handleTick advances the supervisor's clock, forwards the tick, re-proposes overdue entries. */
-  handleTick(): Plan<T> {
-    this.now += 1;
+  /**
+   * handleTick advances the supervisor's clock by `ticks` (see TickEvent), forwards them, re-proposes
+   * overdue entries.
+   */
+  handleTick(ticks = 1): Plan<T> {
+    this.now += ticks;
     if (this.restartAt !== undefined && this.now >= this.restartAt && !this.escalated) {
       this.restartAt = undefined;
       return { emits: [], respawn: true };
     }
-    this.link.election?.send({ type: 'omnipaxos.tick' });
-    this.link.paxos?.send({ type: 'omnipaxos.tick' });
+    const tick = ticks === 1 ? TICK : { type: 'omnipaxos.tick' as const, ticks };
+    this.link.election?.send(tick);
+    this.link.paxos?.send(tick);
     if (this.canPropose()) {
       this.sendToPaxos(this.book.takeHeld(this.now));
       this.sendToPaxos(this.book.takeOverdue(this.now, this.reproposeTicks));
@@ -365,6 +371,14 @@ export class SupervisorRuntime<T> {
     }
     if (this.now - w.sentAt < this.reproposeTicks || !this.link.paxos) return;
     this.proposeReconfiguration(w.nextConfig, w.metadata);
+  }
+
+  /**
+   * busy is true while something the supervisor does on every tick is pending (proposals to re-propose,
+   * a reconfiguration to re-propose, a handover or a pull): ticks then come one at a time.
+   */
+  get busy(): boolean {
+    return this.book.size > 0 || this.mode !== 'running' || this.wantedReconfig !== undefined || !this.handover.idle;
   }
 
   private canPropose(): boolean {
