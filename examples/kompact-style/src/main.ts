@@ -4,7 +4,7 @@
  * crash of the leader's Paxos actor through a supervised restart from storage.
  */
 import { MemoryStorage, type NodeId } from '@omnipaxos/core';
-import { type DecidedItem, type ReplicatedEntry, Router, type SupervisorEmitted, replicaSupervisor } from '@omnipaxos/actors';
+import { type DecidedItem, type ReplicatedEntry, Router, type SupervisorEmitted, crashReplica, replicaSupervisor } from '@omnipaxos/actors';
 import { type AnyActorRef, assign, createActor, setup } from 'xstate';
 
 const NODES: NodeId[] = [1, 2, 3];
@@ -44,7 +44,8 @@ const service = setup({
       actions: ({ context }) => {
         if (context.leader === undefined) return;
         console.log(`service: crashing the Paxos actor of leader ${context.leader}`);
-        context.replicas.get(context.leader)?.send({ type: 'omnipaxos.crash', child: 'paxos', error: new Error('simulated disk failure') });
+        const ref = context.replicas.get(context.leader);
+        if (ref) crashReplica(ref, 'paxos', new Error('simulated disk failure'));
       },
     },
     'omnipaxos.leaderChanged': {
@@ -62,7 +63,8 @@ const service = setup({
     'omnipaxos.restarted': {
       actions: ({ event }) => console.log(`node ${event.pid}: supervisor restarted its pair (restart ${event.restarts}) after: ${String(event.error)}`),
     },
-    'omnipaxos.escalated': { actions: ({ event }) => console.log(`node ${event.pid}: escalated ${event.error.message}`) },
+    // A spent restart budget fails the replica actor: its parent gets xstate.error.actor.<id>.
+    'xstate.error.actor.*': { actions: ({ event }: { event: { type: string; error?: unknown } }) => console.log(`${event.type}: ${String(event.error)}`) },
   },
 });
 
