@@ -166,8 +166,8 @@ export class KvNode {
   /** currentMode is the mode, `retired` as soon as a decided stop sign ended our configuration without us. */
   private currentMode(): KvStatus['mode'] {
     if (this.mode === 'stopped') return 'stopped';
-    const v = this.replica.actor.getSnapshot().value;
-    return v === 'handover' || v === 'retired' ? 'retired' : this.mode;
+    const s = this.replica.actor.getSnapshot();
+    return s.context.mode === 'handover' || s.output?.reason === 'retired' ? 'retired' : this.mode;
   }
 
   private trackCatchUp(e: CatchUpEvent): void {
