@@ -132,6 +132,7 @@ export type SupervisorEmitted<T> =
   | { type: 'omnipaxos.leaderChanged'; pid: NodeId; leader: NodeId | undefined }
   | { type: 'omnipaxos.restarted'; pid: NodeId; restarts: number; error: unknown }
   | { type: 'omnipaxos.reconfigured'; pid: NodeId; config: ClusterConfig }
+  /** Emitted only (not sent to the parent, which gets `xstate.error.actor.<id>`): the restart budget is spent. */
   | { type: 'omnipaxos.escalated'; pid: NodeId; error: Error }
   | { type: 'omnipaxos.catchUp'; pid: NodeId; event: CatchUpEvent }
   /**

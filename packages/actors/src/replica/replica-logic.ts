@@ -67,8 +67,9 @@ export function buildReplicaLogic<T, I>(
     return {
       emit: (event) => {
         scope.emit(event);
+        // The parent learns of a spent budget as xstate.error.actor.<id>, not as an event too.
         const parent = self._parent;
-        if (parent) sendFromSelf(parent, event);
+        if (parent && event.type !== 'omnipaxos.escalated') sendFromSelf(parent, event);
       },
       wake: (event) => {
         if (isActive(self)) sendFromSelf(self, event);
