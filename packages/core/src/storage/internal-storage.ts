@@ -194,8 +194,12 @@ export class InternalStorage<T, S> {
         ops.push({ op: 'SetStopsign', stopSign: undefined });
       }
     }
-    // A decided prefix stays decided: the sync never rewrites before our decided index.
-    const newDecided = Math.max(this.decidedIdx, Math.min(decidedIdx, acceptedIdx));
+    // A decided prefix stays decided: the sync never rewrites before our decided index. A compacted
+    // prefix is decided too (only decided entries are trimmed or snapshotted): a snapshot adopted from
+    // a promise whose sender decided more than the promises counted now still moves our decided index
+    // to its end, or the log would be compacted past its decided index (and a Complete snapshot then
+    // sent as ending at that decided index would put every later entry at the wrong index).
+    const newDecided = Math.max(this.decidedIdx, Math.min(decidedIdx, acceptedIdx), compactedIdx);
     if (newDecided > acceptedIdx) {
       throw new InvariantError(`log sync to ${acceptedIdx} would cut the decided prefix ending at ${this.decidedIdx}`);
     }
@@ -240,7 +244,7 @@ export class InternalStorage<T, S> {
         return { snapshot: { kind: 'Complete', snapshot: this.createSnapshot(logDecided) }, idx: logDecided };
       }
       const s = this.getSnapshot();
-      return { snapshot: s === undefined ? undefined : { kind: 'Complete', snapshot: s }, idx: logDecided };
+      return { snapshot: s === undefined ? undefined : { kind: 'Complete', snapshot: s }, idx: this.compactedIdx };
     }
     const delta = logic.create(this.getEntries(fromIdx, logDecided));
     return { snapshot: { kind: 'Delta', snapshot: delta, fromIdx }, idx: logDecided };
