@@ -12,7 +12,7 @@ import { readFileSync } from 'node:fs';
 import { flags } from './args.js';
 import { KvClient, type KvCredentials } from './client.js';
 import { tokenEntry } from './token-tool.js';
-import { runMemberCommand } from './member-cli.js';
+import { joinCommand, runMemberCommand, serverCommand } from './member-cli.js';
 
 const argv = process.argv.slice(2);
 const f = flags(argv);
@@ -36,21 +36,23 @@ function credentials(): KvCredentials {
   return { ...(token !== undefined ? { token } : {}), ...(Object.keys(tls).length > 0 ? { tls } : {}) };
 }
 
-/** reconfigure moves the cluster to `--nodes`; new replicas must run with `--joining --config-id <next>`. */
+/** reconfigure moves the cluster to `--nodes`; it prints the command that starts each new replica (`--join --config-id <next>`). */
 async function reconfigure(client: KvClient): Promise<unknown> {
   const nodes = (f.get('nodes') ?? '').split(',').filter((x) => x !== '').map(Number);
-  if (nodes.length === 0 || nodes.some((p) => !Number.isSafeInteger(p) || p <= 0)) throw new Error('usage: kv reconfigure --nodes 1,2,4 [--peers 4=host:port]');
-  const status = await client.status();
+  if (nodes.length === 0 || nodes.some((p) => !Number.isSafeInteger(p) || p <= 0)) throw new Error('usage: kv reconfigure --nodes 1,2,4 [--peers 4=host:port] [--force]');
+  const view = await client.members();
   const peers: Record<number, string> = {};
-  for (const p of nodes) if (!status.configuration.nodes.includes(p)) peers[p] = `127.0.0.1:${7100 + p}`;
+  for (const p of nodes) if (!view.configuration.nodes.includes(p)) peers[p] = view.peers[p] ?? `127.0.0.1:${7100 + p}`;
   for (const part of f.get('peers')?.split(',') ?? []) {
     const [p, addr] = part.split('=');
     if (p !== undefined && addr !== undefined) peers[Number(p)] = addr;
   }
-  const next = status.configuration.configurationId + 1;
-  console.error(`proposing configuration ${next} = {${nodes.join(',')}} through ${client.url}; start each new replica with:`);
+  const next = view.configuration.configurationId + 1;
+  console.error(`proposing configuration ${next} = {${nodes.join(',')}} through ${client.url}${Object.keys(peers).length > 0 ? '; start each new replica with:' : ''}`);
+  const contacted = new URL(client.url);
   for (const [p, addr] of Object.entries(peers)) {
-    console.error(`  pnpm --filter @omnipaxos/example-kv-store server --pid ${p} --nodes ${nodes.join(',')} --config-id ${next} --joining --peers <every replica's pid=host:port, ${p}=${addr} included> --http <host:port> --data <dir>`);
+    const http = `${contacted.hostname}:${Number(contacted.port) - view.pid + Number(p)}`;
+    console.error(`  ${serverCommand(joinCommand(view, Number(p), addr, http, view.dataDir, nodes, peers), view.dataDir)}`);
   }
   return client.reconfigure(nodes, peers, f.has('force') ? { force: true } : {});
 }

@@ -22,6 +22,11 @@ const USAGE =
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const show = (nodes: readonly number[]): string => `{${nodes.join(',')}}`;
 
+/** serverCommand renders a replica command line as the user types it (data folder relative to here). */
+export function serverCommand(args: string[], dataDir: string): string {
+  return ['pnpm', '--filter', '@omnipaxos/example-kv-store', 'server', ...args.map((a) => (a === dataDir ? relative(process.cwd(), dataDir) || '.' : a))].join(' ');
+}
+
 /** MemberCliOptions are the flags of `kv member`. */
 export interface MemberCliOptions {
   /** Replica URLs to try, in order: the first running member is used. */
@@ -49,10 +54,18 @@ async function pickMember(candidates: string[], timeoutMs: number, credentials: 
   throw new Error(`no running member answered (${seen.join('; ')}); pick one with --node http://host:port`);
 }
 
-/** joinCommand is the exact command that starts replica `pid` as a joiner of the next configuration. */
-export function joinCommand(view: KvMembersBody, pid: number, address: string, http: string, dataDir: string): string[] {
-  const nodes = [...view.configuration.nodes, pid].sort((a, b) => a - b);
-  const peers = { ...view.peers, [pid]: address };
+/** joinCommand is the exact command that starts replica `pid` as a joiner of the next configuration (default: the current one plus `pid`). */
+export function joinCommand(
+  view: KvMembersBody,
+  pid: number,
+  address: string,
+  http: string,
+  dataDir: string,
+  next: number[] = [...view.configuration.nodes, pid],
+  newPeers: Record<number, string> = { [pid]: address },
+): string[] {
+  const nodes = [...next].sort((a, b) => a - b);
+  const peers = { ...view.peers, ...newPeers };
   const peerList = Object.entries(peers)
     .filter(([p]) => nodes.includes(Number(p)))
     .map(([p, a]) => `${p}=${a}`)
@@ -161,15 +174,15 @@ export async function runMemberCommand(positional: string[], o: MemberCliOptions
     const http = o.flags.get('http') ?? `${contacted.hostname}:${Number(contacted.port) - view.pid + pid}`;
     const dataDir = o.flags.get('data') ?? view.dataDir;
     const args = joinCommand(view, pid, address, http, dataDir);
-    const shown = ['pnpm', '--filter', '@omnipaxos/example-kv-store', 'server', ...args.map((a) => (a === dataDir ? relative(process.cwd(), dataDir) || '.' : a))];
+    const shown = serverCommand(args, dataDir);
     out(`adding replica ${pid} at ${address} to configuration ${view.configuration.configurationId} = ${show(view.configuration.nodes)} through ${client.url}`);
     if (spawnIt) {
       const { log, pidOfProcess } = spawnDetached(args, dataDir, pid);
       out(`started replica ${pid} (process ${pidOfProcess ?? '?'}: stop it with kill ${pidOfProcess ?? '<pid>'}; log ${relative(process.cwd(), log)}):`);
-      out(`  ${shown.join(' ')}`);
+      out(`  ${shown}`);
     } else {
       out(`start replica ${pid} with (waiting up to ${wait} s for it to answer at ${address}):`);
-      out(`  ${shown.join(' ')}`);
+      out(`  ${shown}`);
     }
     const answer = await client.addMember(pid, address, { waitMs: wait * 1000, force });
     out(describe(answer));
