@@ -208,7 +208,7 @@ export class Membership {
     const list = failed.map((p) => `replica ${p} at ${addresses.get(p)}`).join(', ');
     throw new MembershipError(
       `${list} did not answer a handshake as ${failed.length === 1 ? 'that pid' : 'those pids'} within ${waitMs} ms: ` +
-        'start it with the command `kv member add` (or `kv reconfigure`) prints (its --peers must include this cluster), or check the address. Nothing was changed',
+        'start it with the command `kv member add` prints (its --peers must include this cluster), or check the address. Nothing was changed',
       400,
     );
   }
