@@ -91,6 +91,19 @@ export interface KvStatus {
   /** Per peer: link state (`connected`, `connecting`, `down`, `cut`, …); details in `transport`. */
   links: Record<number, string>;
   transport: TransportStats;
+  // The fields below are for observers such as the scope (docs/scope.md); optional so test doubles may omit them.
+  /** `leader`, `follower`, `recovering` (joining, or no leader known yet), `retired` or `stopped`. */
+  role?: 'leader' | 'follower' | 'recovering' | 'retired' | 'stopped';
+  /** The round of the entries this node accepted (the leader's ballot it last accepted from), from its storage. */
+  acceptedRound?: Ballot | null;
+  /** The current configuration's log: its decided index, accepted end (stop sign included) and compacted index. */
+  logDecidedIdx?: number;
+  acceptedIdx?: number;
+  compactedIdx?: number;
+  /** How often the supervisor restarted this node's protocol actors. */
+  restarts?: number;
+  /** True when the transport is connected to a majority of the configuration (this node included). */
+  quorumConnected?: boolean;
 }
 
 /** LogItem is one decided entry as `GET /log` shows it: its index, the proposing replica and the command. */
@@ -121,6 +134,7 @@ export class KvNode {
   private record: MembershipRecord;
   /** membership runs validated membership changes through this replica (POST /members, /reconfigure). */
   readonly membership: Membership;
+  private restarts = 0;
 
   private constructor(
     readonly pid: NodeId,
@@ -160,6 +174,7 @@ export class KvNode {
       transport.setConfigurationId(e.config.configurationId);
       this.saveRecord();
     });
+    replica.actor.on('omnipaxos.restarted', () => this.restarts++);
     replica.actor.subscribe({ complete: () => (this.mode = this.mode === 'stopped' ? 'stopped' : 'retired'), error: () => undefined });
   }
 
@@ -340,21 +355,44 @@ export class KvNode {
     const links: Record<number, string> = {};
     for (const p of transport.peers) links[p.pid] = p.state;
     let ballot: Ballot | null = null;
+    let acceptedRound: Ballot | null = null;
+    let logDecidedIdx = 0;
+    let acceptedIdx = 0;
+    let compactedIdx = 0;
     try {
-      ballot = this.storages.get(this.config.configurationId)?.getPromise() ?? null;
+      const storage = this.storages.get(this.config.configurationId);
+      ballot = storage?.getPromise() ?? null;
+      acceptedRound = storage?.getAcceptedRound() ?? null;
+      if (storage !== undefined) {
+        logDecidedIdx = storage.getDecidedIdx();
+        compactedIdx = storage.getCompactedIdx();
+        acceptedIdx = compactedIdx + storage.getLogLen() + (storage.getStopsign() !== undefined ? 1 : 0);
+      }
     } catch {
       // storage closed (stopping)
     }
+    const leader = this.replica.getLeader() ?? null;
+    const connected = this.config.nodes.filter((p) => p === this.pid || links[p] === 'connected').length;
+    const mode = this.currentMode();
+    const role: KvStatus['role'] = mode === 'retired' || mode === 'stopped' ? mode
+      : mode === 'joining' || leader === null ? 'recovering' : leader === this.pid ? 'leader' : 'follower';
     return {
       pid: this.pid,
-      leader: this.replica.getLeader() ?? null,
+      leader,
       ballot,
       configuration: { configurationId: this.config.configurationId, nodes: [...this.config.nodes] },
-      mode: this.currentMode(),
+      mode,
       decidedIdx: this.state.applied,
       keys: this.state.size,
       links,
       transport,
+      role,
+      acceptedRound,
+      logDecidedIdx,
+      acceptedIdx,
+      compactedIdx,
+      restarts: this.restarts,
+      quorumConnected: connected * 2 > this.config.nodes.length,
     };
   }
 

@@ -22,6 +22,8 @@ export interface PeerLinkStats {
   dialer: boolean;
   /** Messages handed to the socket. */
   sent: number;
+  /** Bytes of those messages, frame headers included. */
+  bytesSent: number;
   /** Valid messages received from this peer. */
   received: number;
   /** Messages dropped on the way out: queue full, link cut, or too large to send. */

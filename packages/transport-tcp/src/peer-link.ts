@@ -16,6 +16,8 @@ export class PeerLink {
   /** enabled is false while the link is cut by the test hook. */
   enabled = true;
   sent = 0;
+  /** Bytes of the messages handed to the socket (frame headers included). */
+  bytesSent = 0;
   received = 0;
   dropped = 0;
   connects = 0;
@@ -92,6 +94,7 @@ export class PeerLink {
       const frame = this.queue.shift();
       if (frame === undefined) break;
       this.sent++;
+      this.bytesSent += frame.length;
       if (!fs.writeFrame(frame)) this.writable = false;
     }
     socket.uncork();
@@ -158,6 +161,7 @@ export class PeerLink {
       state: this.state,
       dialer: this.dialer,
       sent: this.sent,
+      bytesSent: this.bytesSent,
       received: this.received,
       dropped: this.dropped,
       queued: this.queue.length,
