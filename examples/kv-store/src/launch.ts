@@ -7,6 +7,7 @@
  * Flags: --nodes 3 (1..9; 1 runs a one-replica store) --base-port 7101 --http-base-port 7201 --data DIR --ops 500
  * --seq-ops 100 --serve --exit. `--data DIR` of a cluster that ran there resumes the configuration it last ran
  * (after `kv member add/remove`), from the replicas' membership records, whatever `--nodes` says.
+ * --scope-port 7200 (the live web scope, docs/scope.md; 0 picks a free port).
  */
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
@@ -16,6 +17,7 @@ import { type ReplicaProcess, type ReplicaSpec, spawnReplica } from './cluster-p
 import { addedReplicaProcesses, resumePlan } from './launch-plan.js';
 import { firstBusyPort, stopReplicas } from './launch-support.js';
 import { progressBar, runWorkload, type WorkloadSummary } from './workload.js';
+import { startLauncherScope } from './scope/launcher-scope.js';
 
 const f = flags(process.argv.slice(2));
 const count = Number(f.get('nodes') ?? 3);
@@ -94,8 +96,10 @@ const busy = await firstBusyPort(specs.flatMap((s) => [replicationPorts[s.pid] ?
 if (busy !== undefined) fail(`port ${busy} on 127.0.0.1 is in use (another kv-store running?); pick others with --base-port / --http-base-port`);
 const procs: ReplicaProcess[] = specs.map((s) => spawnReplica(s));
 let stopping = false;
+let closeScope: (() => Promise<void>) | undefined;
 const stopAll = async (code: number): Promise<never> => {
   stopping = true;
+  await closeScope?.();
   // Replicas that `kv member add --spawn` started in this data folder are part of the cluster too.
   const added = addedReplicaProcesses(dataDir, new Set(procs.map((p) => p.child.pid ?? -1)));
   for (const a of added) {
@@ -132,11 +136,14 @@ if (leader === null) {
   console.error('kv-store: no leader was elected within 30 s');
   await stopAll(1);
 }
+const scope = await startLauncherScope(procs, specs, urls, Number(f.get('scope-port') ?? 7200));
+closeScope = scope.scope?.close;
 const serverCmd = (s: ReplicaSpec) =>
   `pnpm --filter @omnipaxos/example-kv-store server --pid ${s.pid} --nodes ${s.nodes.join(',')} --peers ${[...new Set([...s.nodes, ...nodes])].map((p) => `${p}=127.0.0.1:${replicationPorts[p]}`).join(',')} --http 127.0.0.1:${s.httpPort} --data ${relative(process.cwd(), dataDir)}${s.configurationId !== undefined && s.configurationId !== 1 ? ` --config-id ${s.configurationId}` : ''}${s.joining === true ? ' --join' : ''}`;
 const urlAt = (i: number): string => urls[i % urls.length] ?? '';
 console.log(`\ncluster up: ${nodes.map((p, i) => `replica ${p} at ${urls[i]} (pid ${procs[i]?.child.pid})`).join(', ')}; leader ${leader}`);
 console.log('no authentication: every port listens on 127.0.0.1 only (a replica listening elsewhere without --users warns loudly; see docs/security.md)');
+console.log(scope.line);
 console.log(`
 try it:
   curl -X PUT ${urlAt(1)}/kv/greeting -d '{"value":"hello"}'     # a write${urls.length > 1 ? ' through a follower' : ''}
