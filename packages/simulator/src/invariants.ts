@@ -16,9 +16,10 @@ export interface InvariantCheckerOptions<T> {
 
 /**
  * InvariantChecker watches the replicas of one cluster and throws InvariantViolation when:
- * two replicas decided different entries at one index; a decided entry was never proposed; an
- * entry was decided twice (only without duplication); a replica's decided index went back (also
- * across a crash and restart); two leaders hold the same ballot, or a leader holds another's ballot.
+ * two replicas decided different entries at one index; a replica compacted past its decided index;
+ * a decided entry was never proposed; an entry was decided twice (only without duplication); a
+ * replica's decided index went back (also across a crash and restart); two leaders hold the same
+ * ballot, or a leader holds another's ballot.
  * It checks incrementally: each call reads only what was decided since the last call.
  */
 export class InvariantChecker<T, S> {
@@ -62,6 +63,9 @@ export class InvariantChecker<T, S> {
     const pid = r.pid;
     const before = this.lastDecided.get(pid) ?? 0;
     const now = r.getDecidedIdx();
+    if (r.getCompactedIdx() > now) {
+      throw new InvariantViolation(`replica ${pid}: compacted to ${r.getCompactedIdx()}, past its decided index ${now}`);
+    }
     if (now < before) {
       throw new InvariantViolation(`replica ${pid}: decided index went back from ${before} to ${now}`);
     }
