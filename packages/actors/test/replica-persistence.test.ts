@@ -74,7 +74,7 @@ describe('persisting a machine that holds replica children', () => {
     await w.router.close();
   });
 
-  it('delivers from fromIdx on when a fresh replica starts on a storage that holds decided entries', async () => {
+  it('a replica spawned again continues where the last one left off; fromIdx asks for a replay from there', async () => {
     const w = makeWorld<string>(5);
     const svc = createActor(orderService(w.deps), { clock: w.clock }).start();
     await w.until(() => leaderOf(svc) !== undefined, 500, 'a leader');
@@ -87,7 +87,7 @@ describe('persisting a machine that holds replica children', () => {
     const delivered = (fromIdx: number | undefined): { idxs: number[]; stop(): void } => {
       const idxs: number[] = [];
       const input = { pid: 1, nodes: [1, 2, 3], tickMs: TICK_MS, ...(fromIdx === undefined ? {} : { fromIdx }) };
-      const a = createActor(logic, { clock: w.clock, input });
+      const a = createActor(logic, { clock: w.clock, input, id: 'replica-1' });
       a.on('omnipaxos.delivered', (e) => idxs.push(...e.items.map((i) => i.idx)));
       a.start();
       return { idxs, stop: () => a.stop() };
@@ -95,11 +95,19 @@ describe('persisting a machine that holds replica children', () => {
     const all = delivered(undefined);
     await w.advance(5);
     all.stop();
+    const respawned = delivered(undefined); // the same id again: it continues where the first left off
+    await w.advance(5);
+    respawned.stop();
     const tail = delivered(2);
     await w.advance(5);
     tail.stop();
+    const replay = delivered(0);
+    await w.advance(5);
+    replay.stop();
     expect(all.idxs).toEqual([0, 1, 2, 3]);
+    expect(respawned.idxs).toEqual([]);
     expect(tail.idxs).toEqual([2, 3]);
+    expect(replay.idxs).toEqual([0, 1, 2, 3]);
     await w.router.close();
   });
 });

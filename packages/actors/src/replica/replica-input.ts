@@ -6,9 +6,11 @@ import type { ReplicaSettings, SupervisorInput } from '../supervisor/supervisor-
 import type { ReplicaStorage, ReplicatedEntry } from './replicated-entry.js';
 
 /**
- * ReplicaInput is the plain-data input of a replica actor (xstate persists it with the actor):
- * its settings, and `fromIdx`, the first application index to deliver to the parent (default 0; a
- * replica restored from a persisted snapshot continues after the last index it delivered).
+ * ReplicaInput is the plain-data input of a replica actor (xstate persists it with the actor): its
+ * settings, and `fromIdx`, the first application index to deliver to the parent. Without it a replica
+ * continues after the last index delivered by the replica of the same actor id and pid that ran
+ * before it in this process (a respawn), else from 0; a replica restored from a persisted snapshot
+ * continues after the last index its snapshot had delivered. `fromIdx: 0` asks for a full replay.
  */
 export interface ReplicaInput extends ReplicaSettings {
   fromIdx?: number;

@@ -53,6 +53,12 @@ export function buildReplicaLogic<T, I>(
   reopen: ((data: ReplicaInput) => Opened<T>) | undefined,
 ): ReplicaLogic<T, I> {
   const hosts = new WeakMap<object, ReplicaHost<T>>();
+  /**
+   * How far each replica of this logic delivered (by actor id and pid): a replica spawned again in
+   * this process with the same id continues from there, as a restored one does from its snapshot.
+   */
+  const deliveredTo = new Map<string, number>();
+  const keyOf = (scope: Scope<T>, data: ReplicaInput): string => `${scope.id}/${data.pid}`;
 
   const relayOf = (scope: Scope<T>): Relay | undefined => (scope.system as unknown as { _relay?: Relay })._relay;
 
@@ -99,6 +105,11 @@ export function buildReplicaLogic<T, I>(
     return snapshotOf(host, opened.data);
   };
 
+  const remember = (scope: Scope<T>, snapshot: ReplicaSnapshot): ReplicaSnapshot => {
+    deliveredTo.set(keyOf(scope, snapshot.input), snapshot.context.delivered);
+    return snapshot;
+  };
+
   /** The next tick of each actor: when its window started (clock ms) and how many ticks it stands for. */
   const planned = new WeakMap<object, { at: number; ticks: number }>();
 
@@ -137,7 +148,7 @@ export function buildReplicaLogic<T, I>(
   return {
     getInitialSnapshot: (scope, input) => {
       const opened = open(input);
-      return create(scope, opened, opened.data.fromIdx ?? 0);
+      return create(scope, opened, opened.data.fromIdx ?? deliveredTo.get(keyOf(scope, opened.data)) ?? 0);
     },
     restoreSnapshot: (persisted, scope) => {
       const p = persisted as Partial<ReplicaSnapshot>;
@@ -203,7 +214,8 @@ export function buildReplicaLogic<T, I>(
       }
       if (host.outcome.status !== 'active') scope.system.scheduler.cancel(scope.self, TICK_ID);
       else resume?.();
-      return snapshotOf(host, snapshot.input);
+      const next = snapshotOf(host, snapshot.input);
+      return next.context.delivered === snapshot.context.delivered ? next : remember(scope, next);
     },
     getPersistedSnapshot: (snapshot) => {
       const { status, context, input } = snapshot;

@@ -1,14 +1,13 @@
 import type { ClusterConfig, NodeId } from '@omnipaxos/core';
 import { nanoid } from 'nanoid';
 import { type Actor, type ActorOptions, createActor } from 'xstate';
-import { ReplicaError } from '../errors.js';
+import { ReplicaError, SupervisionError } from '../errors.js';
 import type { ClientRequest } from '../events.js';
-import type { DecidedItem } from './replicated-entry.js';
-import { SupervisionError } from '../errors.js';
-import type { ReplicaLogic } from './replica-logic.js';
-import type { CrashCommand } from './replica-events.js';
-import { supervisorLogic } from '../supervisor/supervisor-machine.js';
 import type { SupervisorInput } from '../supervisor/supervisor-input.js';
+import { supervisorLogic } from '../supervisor/supervisor-machine.js';
+import type { CrashCommand } from './replica-events.js';
+import type { ReplicaLogic } from './replica-logic.js';
+import type { DecidedItem } from './replicated-entry.js';
 
 /** ReplicaClock is xstate's clock type: `new SimulatedClock()` in tests, the real timers by default. */
 export type ReplicaClock = NonNullable<ActorOptions<ReplicaLogic<unknown>>['clock']>;
