@@ -1,5 +1,6 @@
 import type { KvCommand, KvResult } from './kv-command.js';
 import type { KvStatus } from './kv-node.js';
+import { checkKey } from './http-request.js';
 
 /** MAX_CLIENT_FRAME_BYTES caps one client-protocol frame payload (either direction): 1 MiB. */
 export const MAX_CLIENT_FRAME_BYTES = 1 << 20;
@@ -66,6 +67,8 @@ export function parseClientRequest(x: unknown): ParsedRequest | { id: number; er
   if (typeof op !== 'string' || !KEYED_OPS.has(op)) return { id, error: `unknown op ${JSON.stringify(op) ?? 'undefined'} (put, get, delete, cas, status, auth)` };
   const key = r.key;
   if (typeof key !== 'string') return { id, error: `${op} needs a key: a string` };
+  const refused = checkKey(key);
+  if (refused !== undefined) return { id, error: refused };
   switch (op) {
     case 'put':
       return typeof r.value === 'string' ? { id, command: { op, key, value: r.value } } : { id, error: 'put needs a value: a string' };

@@ -8,35 +8,11 @@ import { type ClientSurfaceTls, refuseUnverifiedCertificates, serverTlsOptions }
 import type { KvCommand } from './kv-command.js';
 import type { KvNode } from './kv-node.js';
 import { handleMembership } from './membership-api.js';
+import { HttpError, MAX_BODY_BYTES, checkRoute, decodeKey, queryInt, readJsonBody, tooLarge } from './http-request.js';
 
-const MAX_BODY = 1 << 20;
-
-function readBody(req: http.IncomingMessage): Promise<unknown> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size > MAX_BODY) {
-        reject(new Error('body too large'));
-        req.destroy();
-      } else chunks.push(c);
-    });
-    req.on('end', () => {
-      const text = Buffer.concat(chunks).toString('utf8');
-      try {
-        resolve(text.length === 0 ? {} : JSON.parse(text));
-      } catch {
-        reject(new Error('body is not JSON'));
-      }
-    });
-    req.on('error', reject);
-  });
-}
-
-function send(res: http.ServerResponse, status: number, body: unknown): void {
+function send(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  res.writeHead(status, { ...headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
   res.end(text);
 }
 
@@ -44,7 +20,7 @@ function send(res: http.ServerResponse, status: number, body: unknown): void {
 async function commandFor(req: http.IncomingMessage, key: string, cas: boolean): Promise<KvCommand | string> {
   if (req.method === 'GET' && !cas) return { op: 'get', key };
   if (req.method === 'DELETE' && !cas) return { op: 'delete', key };
-  const body = (await readBody(req)) as { value?: unknown; expected?: unknown };
+  const body = await readJsonBody(req);
   if (req.method === 'PUT' && !cas) {
     return typeof body.value === 'string' ? { op: 'put', key, value: body.value } : 'PUT needs {"value": string}';
   }
@@ -55,6 +31,15 @@ async function commandFor(req: http.IncomingMessage, key: string, cas: boolean):
       : 'cas needs {"expected": string|null, "value": string|null}';
   }
   return `${req.method ?? '?'} is not supported here`;
+}
+
+/** cutOrHeal serves the test hook POST /links/<pid>/{cut,heal}: 404 for a replica this one has no link to. */
+function cutOrHeal(node: KvNode, rawPid: string, heal: boolean, res: http.ServerResponse): void {
+  const pid = /^\d{1,9}$/.test(rawPid) ? Number(rawPid) : NaN;
+  const peers = Object.keys(node.members().peers).map(Number).filter((p) => p !== node.pid);
+  if (!peers.includes(pid)) throw new HttpError(404, `no link to replica ${rawPid.slice(0, 40)} (links: ${peers.join(', ') || 'none'})`);
+  node.setLinkEnabled(pid, heal);
+  send(res, 200, { ok: true });
 }
 
 /** HttpApiOptions: who may do what (default: everyone is admin), HTTPS, and connection limits (see docs/security.md). */
@@ -83,24 +68,24 @@ export function createHttpApi(node: KvNode, options: HttpApiOptions = {}): http.
       return send(res, principal.status, principal.body);
     }
     const handle = async (): Promise<void> => {
-      if (url.pathname === '/status' && req.method === 'GET') return send(res, 200, statusView(principal, node.status()));
-      if (url.pathname === '/log' && req.method === 'GET') {
-        return send(res, 200, node.log(Number(url.searchParams.get('from') ?? 0), Number(url.searchParams.get('limit') ?? 10_000)));
-      }
-      if (await handleMembership(node, req, res, url, send, readBody)) return;
-      const link = /^\/links\/(\d+)\/(cut|heal)$/.exec(url.pathname);
-      if (link && req.method === 'POST') {
-        node.setLinkEnabled(Number(link[1]), link[2] === 'heal');
-        return send(res, 200, { ok: true });
-      }
-      const kv = /^\/kv\/([^/]+)(\/cas)?$/.exec(url.pathname);
+      checkRoute(req.method, url.pathname);
+      if (url.pathname === '/status') return send(res, 200, statusView(principal, node.status()));
+      if (url.pathname === '/log') return send(res, 200, node.log(queryInt(url, 'from', 0), queryInt(url, 'limit', 10_000)));
+      if (await handleMembership(node, req, res, url, send, readJsonBody)) return;
+      const link = /^\/links\/([^/]+)\/(cut|heal)$/.exec(url.pathname);
+      if (link) return cutOrHeal(node, link[1] ?? '', link[2] === 'heal', res);
+      const kv = /^\/kv\/([^/]*)(\/cas)?$/.exec(url.pathname);
       if (!kv || kv[1] === undefined) return send(res, 404, { error: 'not found' });
-      const command = await commandFor(req, decodeURIComponent(kv[1]), kv[2] !== undefined);
+      const command = await commandFor(req, decodeKey(kv[1]), kv[2] !== undefined);
       if (typeof command === 'string') return send(res, 400, { error: command });
       const { idx, result } = await node.execute(command);
       return send(res, 200, { idx, ...result });
     };
     handle().catch((err: unknown) => {
+      if (err instanceof HttpError) {
+        if (!res.headersSent) send(res, err.status, { error: err.message }, err.headers);
+        return;
+      }
       const message = err instanceof Error ? err.message : String(err);
       const status = (err as { status?: unknown }).status;
       if (!res.headersSent) send(res, typeof status === 'number' ? status : /JSON|body|host:port|nodes must/.test(message) ? 400 : 503, { error: message });
@@ -110,6 +95,13 @@ export function createHttpApi(node: KvNode, options: HttpApiOptions = {}): http.
     ? http.createServer(httpServerOptions(limits), onRequest)
     : https.createServer({ ...httpServerOptions(limits), ...serverTlsOptions(options.tls, limits.frameTimeoutMs) }, onRequest);
   if (options.tls?.clientCa !== undefined) refuseUnverifiedCertificates(server);
+  // A body declared over the limit is refused before the client sends it (no `100 Continue`).
+  server.on('checkContinue', (req: http.IncomingMessage, res: http.ServerResponse) => {
+    if (!tooLarge(req)) {
+      res.writeContinue();
+      onRequest(req, res);
+    } else send(res, 413, { error: `the body is over the limit of ${MAX_BODY_BYTES} bytes` }, { connection: 'close' });
+  });
   applyHttpLimits(server, limits);
   return server;
 }

@@ -14,7 +14,7 @@ const parseArgsForTest = (extra: string[]) => parseServerArgs(['--pid', '1', '--
 describe('parseClientRequest', () => {
   const ok: [unknown, unknown][] = [
     [{ id: 0, op: 'put', key: 'k', value: 'v' }, { id: 0, command: { op: 'put', key: 'k', value: 'v' } }],
-    [{ id: 7, op: 'get', key: '' }, { id: 7, command: { op: 'get', key: '' } }],
+    [{ id: 7, op: 'get', key: ' ' }, { id: 7, command: { op: 'get', key: ' ' } }],
     [{ id: 8, op: 'delete', key: 'k', value: 'ignored' }, { id: 8, command: { op: 'delete', key: 'k' } }],
     [{ id: 9, op: 'cas', key: 'k', expected: null, value: 'w' }, { id: 9, command: { op: 'cas', key: 'k', expected: null, value: 'w' } }],
     [{ id: 10, op: 'cas', key: 'k', expected: 'v', value: null }, { id: 10, command: { op: 'cas', key: 'k', expected: 'v', value: null } }],
@@ -29,6 +29,7 @@ describe('parseClientRequest', () => {
     [{ id: 1, op: 'put', key: 'k', value: 3 }, /put needs a value/],
     [{ id: 1, op: 'put', value: 'v' }, /needs a key/],
     [{ id: 1, op: 'get', key: 5 }, /needs a key/],
+    [{ id: 1, op: 'put', key: '', value: 'v' }, /key must not be empty/], // the same rule as HTTP's /kv/
     [{ id: 1, op: 'cas', key: 'k', value: 'v' }, /cas needs expected and value/],
     [{ id: 1, op: 'cas', key: 'k', expected: 1, value: 'v' }, /cas needs expected and value/],
     [{ id: 1, op: 'scan', key: 'k' }, /unknown op "scan"/],

@@ -1,6 +1,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { canListen } from '../src/launch-support.js';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KvClient } from '../src/client.js';
 import { type ReplicaProcess, type ReplicaSpec, spawnReplica } from '../src/cluster-process.js';
@@ -18,21 +18,41 @@ export async function replicationPort(): Promise<number> {
   }
 }
 
-/** eventually retries `check` until it passes or `timeoutMs` runs out (processes share no events with us). */
-export async function eventually<R>(what: string, check: () => Promise<R>, timeoutMs = 30_000): Promise<R> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
+/**
+ * loadFactor is how much slower than an idle machine this one runs now, measured: the 1-minute load
+ * average per core, at least 1 (the same measure as the kill -9 test's).
+ */
+export function loadFactor(): number {
+  return Math.min(50, Math.max(1, (loadavg()[0] ?? 0) / Math.max(1, cpus().length)));
+}
+
+/** scaled is a test's own time bound (vitest's timeout) grown by the current loadFactor: for a stuck run only. */
+export function scaled(ms: number): number {
+  return Math.round(ms * loadFactor());
+}
+
+/**
+ * eventually retries `check` until it passes or `budgetMs` of idle-machine time runs out: each retry's
+ * real interval counts divided by the current loadFactor, so a loaded machine waits proportionally
+ * longer (processes share no events with us; a bound for a stuck run, not a timing assertion).
+ */
+export async function eventually<R>(what: string, check: () => Promise<R>, budgetMs = 30_000): Promise<R> {
+  let spent = 0;
+  let last = Date.now();
+  let failure: unknown;
   for (;;) {
     try {
       return await check();
     } catch (err) {
-      last = err;
+      failure = err;
     }
-    if (Date.now() > deadline) throw new Error(`${what}: ${String(last)}`);
+    const now = Date.now();
+    spent += (now - last) / loadFactor();
+    last = now;
+    if (spent > budgetMs) throw new Error(`${what}: ${String(failure)}`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }
-
 
 /** ProcessCluster runs one replica process per pid on loopback, with a temporary data folder. */
 export class ProcessCluster {

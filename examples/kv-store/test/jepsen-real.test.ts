@@ -5,7 +5,7 @@
  */
 import { checkKvHistory, formatCheckResult } from '@omnipaxos/simulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ProcessCluster, eventually } from './cluster-harness.js';
+import { ProcessCluster, eventually, scaled } from './cluster-harness.js';
 import { JepsenRun, sleep } from './jepsen-real-harness.js';
 
 const PHASE_MS = Number(process.env.JEPSEN_PHASE_MS ?? 2_000);
@@ -104,7 +104,7 @@ describe('Jepsen-style test on the real 3-process kv-store (partitions, partial 
     await eventually('a leader is elected', async () => {
       if ((await cluster.client(1).status()).leader === null) throw new Error('no leader yet');
     });
-  }, 90_000);
+  }, scaled(90_000));
 
   afterAll(async () => {
     await cluster.stopAll();
@@ -144,6 +144,6 @@ describe('Jepsen-style test on the real 3-process kv-store (partitions, partial 
       totals.fail += n.fail;
       totals.info += n.info;
       totals.faults += run.faults.length;
-    }, 90_000);
+    }, scaled(90_000));
   });
 });

@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { KvClient, type KvLogItem } from '../src/client.js';
-import { ProcessCluster, eventually } from './cluster-harness.js';
+import { ProcessCluster, eventually, scaled } from './cluster-harness.js';
 
 /** Workload is a few clients writing unique keys through random live replicas, recording what was acknowledged. */
 class Workload {
@@ -121,5 +121,5 @@ describe('kv-store: SIGKILL during a concurrent workload', () => {
         batch.forEach((k, j) => expect(values[j]?.value).toBe(workload.acked.get(k)?.value));
       }
     }
-  }, 90_000);
+  }, scaled(90_000));
 });

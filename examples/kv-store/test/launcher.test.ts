@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { scaled } from './cluster-harness.js';
 import { firstBusyPort } from '../src/launch-support.js';
 
 const LAUNCH = fileURLToPath(new URL('../src/launch.ts', import.meta.url));
@@ -48,7 +49,7 @@ describe('kv-store: pnpm start without a terminal', () => {
     expect(out).toContain('stopping the cluster');
     expect(code).toBe(0);
     expect(readdirSync(join(cwd, 'data')).filter((n) => n.startsWith('run-'))).toHaveLength(1);
-  }, 70_000);
+  }, scaled(70_000));
 
   it('exits 1 with a message when a port is in use', async () => {
     const base = await freeBase(3);
@@ -61,5 +62,5 @@ describe('kv-store: pnpm start without a terminal', () => {
     } finally {
       blocker.close();
     }
-  }, 30_000);
+  }, scaled(30_000));
 });

@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { ProcessCluster, eventually } from './cluster-harness.js';
+import { ProcessCluster, eventually, scaled } from './cluster-harness.js';
 
 describe('kv-store: reconfiguration across processes', () => {
   const cluster = new ProcessCluster([1, 2, 3]);
@@ -53,5 +53,5 @@ describe('kv-store: reconfiguration across processes', () => {
     const n = Math.min(log1.length, log4.length);
     expect(log4.slice(0, n)).toEqual(log1.slice(0, n));
     expect(log4.filter((e) => e.entry.op === 'put' && e.entry.key.startsWith('before')).length).toBeGreaterThanOrEqual(before.size);
-  }, 90_000);
+  }, scaled(90_000));
 });
