@@ -57,6 +57,66 @@ async function reconfigure(client: KvClient): Promise<unknown> {
   return client.reconfigure(nodes, peers, f.has('force') ? { force: true } : {});
 }
 
+const USAGE = `usage: kv <command> [flags]
+
+  kv put <key> <value>              set a key
+  kv get <key>                      read a key (linearizable: through the log)
+  kv delete <key>                   delete a key
+  kv cas <key> <expected|-> <value|->   compare-and-set ("-" = absent)
+  kv status                         leader, configuration, decided index, links, addresses
+  kv log [from]                     decided log entries from index \`from\`
+  kv cut <peer> | kv heal <peer>    test hook: cut or heal the chosen replica's link to <peer>
+  kv reconfigure --nodes 1,2,4 [--peers 4=host:port] [--force]
+  kv member list | add <pid>=<host:port> [--spawn] | remove <pid>
+  kv token <user> <role>...         make a token and its users-file line (local, no replica contacted)
+  kv help                           this text (also --help, -h)
+
+flags: --node URL[,URL...] (default: the first of http://127.0.0.1:7201..7203 that answers; or KV_NODES),
+       --token T (KV_TOKEN), --ca F --cert F --key F (KV_CA, KV_CERT, KV_KEY) for https URLs
+
+Reads (get, status, log) go to the next replica when one fails. Writes (put, delete, cas, reconfigure,
+cut, heal) go to one replica: the next is tried only if the connection could not be made, never after
+a replica answered or may have received the request, so a write is never sent twice.
+Exit status: 0 on success; 1 on an error or a usage error (no command at all prints this text and exits 1).`;
+
+/** usageError ends the command with a message and the usage, exit 1 (nothing was sent). */
+function usageError(message: string): never {
+  console.error(`kv: ${message}\n\n${USAGE}`);
+  process.exit(1);
+}
+
+/** need checks that a command got exactly the arguments it takes before anything is sent. */
+function checkArity(): void {
+  const args = positional.slice(1);
+  const want: Record<string, [number, number, string]> = {
+    put: [2, 2, 'kv put <key> <value>'],
+    get: [1, 1, 'kv get <key>'],
+    delete: [1, 1, 'kv delete <key>'],
+    cas: [3, 3, 'kv cas <key> <expected|-> <value|->'],
+    status: [0, 0, 'kv status'],
+    log: [0, 1, 'kv log [from]'],
+    cut: [1, 1, 'kv cut <peer>'],
+    heal: [1, 1, 'kv heal <peer>'],
+    reconfigure: [0, 0, 'kv reconfigure --nodes 1,2,4 [--peers 4=host:port]'],
+  };
+  const rule = want[cmd ?? ''];
+  if (rule === undefined) usageError(`unknown command ${JSON.stringify(cmd)}`);
+  const [min, max, form] = rule;
+  if (args.length < min) usageError(`${cmd} needs ${min === 1 ? 'an argument' : `${min} arguments`}: ${form}`);
+  if (args.length > max) usageError(`${cmd} takes ${max === 0 ? 'no argument' : `at most ${max}`}: ${form} (quote a value with spaces)`);
+  if ((cmd === 'cut' || cmd === 'heal') && !/^\d+$/.test(key ?? '')) usageError(`${cmd} needs a replica id: ${form}`);
+  if (cmd === 'log' && key !== undefined && !/^\d+$/.test(key)) usageError(`log takes a log index (a non-negative integer): ${form}`);
+}
+
+/** IDEMPOTENT are the commands that may be sent to another replica after one failed in any way. */
+const IDEMPOTENT = new Set(['get', 'status', 'log']);
+
+/** connectFailed tells whether a request failed before any replica could have received it. */
+function connectFailed(err: unknown): boolean {
+  const code = (err as { code?: unknown }).code;
+  return typeof code === 'string' && ['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EADDRNOTAVAIL'].includes(code);
+}
+
 async function run(client: KvClient): Promise<unknown> {
   switch (cmd) {
     case 'put': return client.put(key ?? '', a ?? '');
@@ -66,10 +126,17 @@ async function run(client: KvClient): Promise<unknown> {
     case 'status': return client.status();
     case 'log': return client.log(Number(key ?? 0));
     case 'reconfigure': return reconfigure(client);
-    case 'cut': case 'heal': return client.setLink(Number(key), cmd);
-    default:
-      throw new Error('usage: kv put <key> <value> | get <key> | delete <key> | cas <key> <expected|-> <value|-> | status | log [from] | cut <peer> | heal <peer> | reconfigure --nodes 1,2,4 [--peers 4=host:port] [--force] | member list | member add <pid>=<host:port> [--spawn] | member remove <pid> | token <user> <role>... [--node url] [--token T] [--ca F --cert F --key F]');
+    default: return client.setLink(Number(key), cmd === 'heal' ? 'heal' : 'cut');
   }
+}
+
+if (cmd === 'help' || f.has('help') || argv.includes('-h')) {
+  console.log(USAGE);
+  process.exit(0);
+}
+if (cmd === undefined) {
+  console.error(USAGE);
+  process.exit(1);
 }
 
 if (cmd === 'token') {
@@ -96,7 +163,9 @@ if (cmd === 'member') {
   }
 }
 
+checkArity();
 const creds = credentials();
+const unreachable: string[] = [];
 for (const url of candidates) {
   try {
     console.log(JSON.stringify(await run(new KvClient(url, 20_000, creds)), null, 2));
@@ -104,10 +173,23 @@ for (const url of candidates) {
   } catch (err) {
     lastError = err;
     if (err instanceof Error && err.message.startsWith('usage')) break;
+    if (connectFailed(err)) {
+      unreachable.push(url);
+      continue; // nothing reached this replica: any command may go to the next one
+    }
     // Refused credentials, and a refused request (bad input, a refused membership change), are the same
     // at every replica: say so now instead of trying the next one.
-    if (err instanceof Error && /: 40[0139] /.test(err.message)) break;
+    if (err instanceof Error && /: 4\d\d /.test(err.message)) break;
+    if (!IDEMPOTENT.has(cmd)) {
+      console.error(`kv: ${url} failed after it may have received the ${cmd}; not sent to another replica (it may or may not have been applied: read the key to see)`);
+      break;
+    }
   }
 }
-console.error(String(lastError));
+if (unreachable.length === candidates.length) {
+  const defaults = f.get('node') === undefined && process.env.KV_NODES === undefined;
+  console.error(defaults ? 'kv: no replica reachable at 127.0.0.1:7201–7203 — start one with `pnpm start`' : `kv: no replica reachable at ${candidates.join(', ')}`);
+  process.exit(1);
+}
+console.error(`kv: ${lastError instanceof Error ? lastError.message : String(lastError)}`);
 process.exit(1);

@@ -13,6 +13,8 @@ export interface KvStatusBody {
   keys: number;
   links: Record<string, string>;
   transport: { peers: { pid: number; state: string }[] };
+  /** Where the replica serves clients (`host:port`): the HTTP API and the native client protocol. */
+  addresses?: { http: string | null; client: string | null };
 }
 
 /** KvLogItem is one decided entry as `GET /log` returns it. */

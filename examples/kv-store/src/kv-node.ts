@@ -104,6 +104,8 @@ export interface KvStatus {
   restarts?: number;
   /** True when the transport is connected to a majority of the configuration (this node included). */
   quorumConnected?: boolean;
+  /** Where this replica serves clients: `http` (the JSON API) and `client` (the native protocol), as `host:port`. */
+  addresses?: { http: string | null; client: string | null };
 }
 
 /** LogItem is one decided entry as `GET /log` shows it: its index, the proposing replica and the command. */
@@ -393,6 +395,7 @@ export class KvNode {
       compactedIdx,
       restarts: this.restarts,
       quorumConnected: connected * 2 > this.config.nodes.length,
+      addresses: { http: this.o.http ?? null, client: this.o.client ?? null },
     };
   }
 

@@ -19,6 +19,26 @@ import { firstBusyPort, stopReplicas } from './launch-support.js';
 import { progressBar, runWorkload, type WorkloadSummary } from './workload.js';
 import { startLauncherScope } from './scope/launcher-scope.js';
 
+const USAGE = `usage: pnpm start [flags]   (or examples/kv-store/bin/kv-store.mjs [flags])
+
+Starts a local key-value store cluster (one process per replica, on 127.0.0.1), prints its addresses,
+runs a short workload, then serves until Ctrl-C in a terminal; without a terminal (CI, pipes) or with
+--exit it stops the cluster and exits: 0, or 1 if operations failed or the cluster could not start.
+
+  --nodes N            replicas, 1..9 (default 3)
+  --base-port P        replication ports P, P+1, ... (default 7101)
+  --http-base-port P   HTTP ports P, P+1, ... (default 7201)
+  --data DIR           keep the data in DIR (relative to your working directory) and resume it next time;
+                       default: a fresh data/run-<time> folder per run (the last three are kept)
+  --ops N, --seq-ops N operations of the concurrent and the sequential workload (default 500, 100)
+  --serve | --exit     keep serving / stop after the workload, whatever stdin is
+  --help               this text`;
+
+if (process.argv.includes('--help') || process.argv.includes('-h')) {
+  console.log(USAGE);
+  process.exit(0);
+}
+
 const f = flags(process.argv.slice(2));
 const count = Number(f.get('nodes') ?? 3);
 const basePort = Number(f.get('base-port') ?? 7101);
@@ -31,6 +51,9 @@ let replicationPorts: Record<number, number> = Object.fromEntries(nodes.map((p) 
 /** Set when `--data DIR` holds a cluster that ran before: its current configuration is restarted. */
 let resumed: ReturnType<typeof resumePlan>;
 
+/** userDir is the directory the user ran the command in (pnpm runs scripts in the package folder and says where it started in INIT_CWD). */
+const userDir = process.env.INIT_CWD ?? process.cwd();
+
 function fail(message: string): never {
   console.error(`kv-store: ${message}`);
   process.exit(1);
@@ -41,7 +64,7 @@ function dataFolder(): { dir: string; note: string } {
   const marker = { clusterId: 'kv-store', nodes, replicationPorts };
   const explicit = f.get('data');
   if (explicit !== undefined) {
-    const dir = resolve(explicit);
+    const dir = resolve(userDir, explicit);
     const file = join(dir, 'cluster.json');
     try {
       resumed = existsSync(dir) ? resumePlan(dir, (pid) => httpBase + pid - 1) : undefined;
@@ -74,9 +97,9 @@ function dataFolder(): { dir: string; note: string } {
   }
   const root = resolve('data');
   mkdirSync(root, { recursive: true });
-  // Keep the last 3 runs' folders; older ones are removed.
+  // The last 3 runs' folders are kept: this run's and the 2 before it; older ones are removed.
   const runs = readdirSync(root).filter((n) => n.startsWith('run-')).sort();
-  for (const old of runs.slice(0, Math.max(0, runs.length - 3))) rmSync(join(root, old), { recursive: true, force: true });
+  for (const old of runs.slice(0, Math.max(0, runs.length - 2))) rmSync(join(root, old), { recursive: true, force: true });
   const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
   const dir = join(root, `run-${stamp}-${process.pid}`);
   mkdirSync(dir, { recursive: true });
@@ -98,6 +121,7 @@ const procs: ReplicaProcess[] = specs.map((s) => spawnReplica(s));
 let stopping = false;
 let closeScope: (() => Promise<void>) | undefined;
 const stopAll = async (code: number): Promise<never> => {
+  if (stopping) return new Promise<never>(() => undefined); // a second Ctrl-C: the first one is stopping already
   stopping = true;
   await closeScope?.();
   // Replicas that `kv member add --spawn` started in this data folder are part of the cluster too.
@@ -113,14 +137,18 @@ const stopAll = async (code: number): Promise<never> => {
   await stopReplicas(procs);
   process.exit(code);
 };
-process.on('SIGINT', () => void stopAll(0));
+process.on('SIGINT', () => {
+  if (!stopping) console.log('\nstopping the cluster (Ctrl-C) ...');
+  void stopAll(0);
+});
 process.on('SIGTERM', () => void stopAll(0));
 
-console.log(`starting ${specs.length} ${specs.length === 1 ? 'replica' : 'replicas'}; data in ${relative(process.cwd(), dataDir) || '.'} (${note}) ...`);
-const urls = await Promise.all(procs.map((p) => p.ready)).catch(async (err: unknown) => {
+console.log(`starting ${specs.length} ${specs.length === 1 ? 'replica' : 'replicas'}; data in ${relative(userDir, dataDir) || '.'} (${note}) ...`);
+const infos = await Promise.all(procs.map((p) => p.readyInfo)).catch(async (err: unknown) => {
   console.error(`kv-store: the cluster did not start: ${err instanceof Error ? err.message : String(err)}`);
   return stopAll(1);
 });
+const urls = infos.map((i) => i.httpUrl);
 for (const p of procs) {
   void p.exited.then((code) => {
     if (!stopping) console.error(`replica ${p.pid} exited (${code ?? 'signal'})`);
@@ -139,17 +167,24 @@ if (leader === null) {
 const scope = await startLauncherScope(procs, specs, urls, Number(f.get('scope-port') ?? 7200));
 closeScope = scope.scope?.close;
 const serverCmd = (s: ReplicaSpec) =>
-  `pnpm --filter @omnipaxos/example-kv-store server --pid ${s.pid} --nodes ${s.nodes.join(',')} --peers ${[...new Set([...s.nodes, ...nodes])].map((p) => `${p}=127.0.0.1:${replicationPorts[p]}`).join(',')} --http 127.0.0.1:${s.httpPort} --data ${relative(process.cwd(), dataDir)}${s.configurationId !== undefined && s.configurationId !== 1 ? ` --config-id ${s.configurationId}` : ''}${s.joining === true ? ' --join' : ''}`;
+  `pnpm --filter @omnipaxos/example-kv-store server --pid ${s.pid} --nodes ${s.nodes.join(',')} --peers ${[...new Set([...s.nodes, ...nodes])].map((p) => `${p}=127.0.0.1:${replicationPorts[p]}`).join(',')} --http 127.0.0.1:${s.httpPort} --data ${resolve(dataDir)}${s.configurationId !== undefined && s.configurationId !== 1 ? ` --config-id ${s.configurationId}` : ''}${s.joining === true ? ' --join' : ''}`;
 const urlAt = (i: number): string => urls[i % urls.length] ?? '';
-console.log(`\ncluster up: ${nodes.map((p, i) => `replica ${p} at ${urls[i]} (pid ${procs[i]?.child.pid})`).join(', ')}; leader ${leader}`);
+/** A follower's index in `specs` (the leader's own when there is no other replica). */
+const followerAt = Math.max(0, specs.findIndex((s) => s.pid !== leader));
+const leaderAt = Math.max(0, specs.findIndex((s) => s.pid === leader));
+console.log(`\ncluster up, leader ${leader}:`);
+for (const [i, s] of specs.entries()) {
+  const info = infos[i];
+  console.log(`  replica ${s.pid}${s.pid === leader ? ' (leader)' : ''}: HTTP ${info?.httpUrl ?? '?'}, native client ${info ? `${info.clientHost}:${info.clientPort}` : '?'}, process ${procs[i]?.child.pid}`);
+}
 console.log('no authentication: every port listens on 127.0.0.1 only (a replica listening elsewhere without --users warns loudly; see docs/security.md)');
 console.log(scope.line);
 console.log(`
 try it:
-  curl -X PUT ${urlAt(1)}/kv/greeting -d '{"value":"hello"}'     # a write${urls.length > 1 ? ' through a follower' : ''}
-  curl ${urlAt(2)}/kv/greeting                                   # a linearizable read (through the log)
+  curl -X PUT ${urlAt(followerAt)}/kv/greeting -d '{"value":"hello"}'     # a write${urls.length > 1 ? ` through a follower (replica ${specs[followerAt]?.pid})` : ''}
+  curl ${urlAt(leaderAt)}/kv/greeting                                   # a linearizable read (through the log)
   curl -X POST ${urlAt(0)}/kv/greeting/cas -d '{"expected":"hello","value":"hi"}'
-  curl ${urlAt(0)}/status                                        # leader, ballot, decided index, links
+  curl ${urlAt(0)}/status                                        # leader, ballot, decided index, links, addresses
   pnpm kv get greeting                                          # the CLI (put, get, delete, cas, status)
   pnpm kv member list                                           # the membership (add <pid>=<host:port>, remove <pid>)
   kill -9 ${procs[0]?.child.pid}   # ${urls.length > 2 ? 'the others keep serving; ' : ''}restart replica ${specs[0]?.pid ?? 1} to catch up with:
@@ -178,7 +213,8 @@ console.log(summaryLine('summary, sequential   ', sequential));
 console.log(`decided index per replica: ${statuses.map((s, i) => `${nodes[i]}: ${s?.decidedIdx ?? 'down'}`).join(', ')}; leader ${statuses[0]?.leader ?? '?'}`);
 const failed = sequential.errors + concurrent.errors;
 if (!serve) {
-  console.log('not interactive (stdin is not a terminal): stopping the cluster; `pnpm start --serve` keeps it running');
+  const why = f.has('exit') ? '--exit' : 'not interactive (stdin is not a terminal)';
+  console.log(`${why}: stopping the cluster; \`pnpm start --serve\` keeps it running`);
   await stopAll(failed === 0 ? 0 : 1);
 }
 console.log('serving; Ctrl-C stops the cluster');

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import net from 'node:net';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -25,7 +25,7 @@ function launch(cwd: string, args: string[]): Promise<{ code: number | null; out
   const child = spawn(process.execPath, ['--import', TSX_LOADER, LAUNCH, ...args], {
     cwd,
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, TSX_TSCONFIG_PATH: TSCONFIG },
+    env: { ...process.env, TSX_TSCONFIG_PATH: TSCONFIG, INIT_CWD: cwd },
   });
   let out = '';
   child.stdout.on('data', (c: Buffer) => (out += c.toString()));
@@ -43,12 +43,23 @@ describe('kv-store: pnpm start without a terminal', () => {
 
   it('creates its data folder, runs the workload, prints the summary and exits 0 by itself', async () => {
     const [base, http] = [await freeBase(3), await freeBase(3)];
+    // Three earlier runs' folders: with this run's, the last three are kept.
+    for (const old of ['run-20000101-000000-1', 'run-20000102-000000-1', 'run-20000103-000000-1']) mkdirSync(join(cwd, 'data', old), { recursive: true });
     const { code, out } = await launch(cwd, ['--ops', '40', '--seq-ops', '10', '--base-port', String(base), '--http-base-port', String(http)]);
     expect(out).toContain('a fresh folder for this run');
+    // Every replica's HTTP URL and native client address; the write hint names a replica that follows.
+    expect(out.match(/replica \d( \(leader\))?: HTTP http:\/\/127\.0\.0\.1:\d+, native client 127\.0\.0\.1:\d+/g)).toHaveLength(3);
+    const leader = /cluster up, leader (\d)/.exec(out)?.[1];
+    const follower = /through a follower \(replica (\d)\)/.exec(out)?.[1];
+    expect(follower).toBeDefined();
+    expect(follower).not.toBe(leader);
+    expect(out).toContain('not interactive (stdin is not a terminal): stopping the cluster');
     expect(out).toMatch(/summary, 8 concurrent : 40 operations \(0 failed\)/);
     expect(out).toContain('stopping the cluster');
     expect(code).toBe(0);
-    expect(readdirSync(join(cwd, 'data')).filter((n) => n.startsWith('run-'))).toHaveLength(1);
+    const runs = readdirSync(join(cwd, 'data')).filter((n) => n.startsWith('run-')).sort();
+    expect(runs).toHaveLength(3);
+    expect(runs.slice(0, 2)).toEqual(['run-20000102-000000-1', 'run-20000103-000000-1']);
   }, scaled(70_000));
 
   it('exits 1 with a message when a port is in use', async () => {
