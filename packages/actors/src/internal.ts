@@ -24,7 +24,7 @@ export { RequestBook } from './replica/request-book.js';
 export { type RestartDecision, decideRestart } from './supervisor/supervision-policy.js';
 export { type HostCallbacks, type HostOutcome, ReplicaHost } from './supervisor/replica-host.js';
 export { settingsOf } from './supervisor/supervisor-input.js';
-export { buildReplicaLogic } from './replica/replica-logic.js';
+export { buildReplicaLogic, type Opened } from './replica/replica-logic.js';
 export { supervisorInputOf, validateReplicaSettings } from './replica/replica-input.js';
 export type { CrashCommand, ReplicaInternalEvent } from './replica/replica-events.js';
 export { type Plan, type SupervisorMode, SupervisorRuntime } from './supervisor/supervisor-runtime.js';

@@ -32,7 +32,8 @@ type Relay = (source: unknown, target: unknown, event: EventObject) => void;
 
 const TICK_ID = 'omnipaxos.tick';
 
-interface Opened<T> {
+/** Opened is a replica's input split for `buildReplicaLogic`: the supervisor's input and its plain-data part. */
+export interface Opened<T> {
   supervisorInput: SupervisorInput<T>;
   data: ReplicaInput;
 }
