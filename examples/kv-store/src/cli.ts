@@ -67,7 +67,10 @@ const USAGE = `usage: kv <command> [flags]
   kv log [from]                     decided log entries from index \`from\`
   kv cut <peer> | kv heal <peer>    test hook: cut or heal the chosen replica's link to <peer>
   kv reconfigure --nodes 1,2,4 [--peers 4=host:port] [--force]
-  kv member list | add <pid>=<host:port> [--spawn] | remove <pid>
+  kv member list                    the configuration, leader, addresses, links, the change running
+  kv member add <pid>=<host:port> [--spawn] [--http host:port] [--wait S] [--force]
+                                    add a replica (prints its start command; --spawn starts it)
+  kv member remove <pid> [--force]  remove a replica (each add/remove is one validated reconfiguration)
   kv token <user> <role>...         make a token and its users-file line (local, no replica contacted)
   kv help                           this text (also --help, -h)
 
