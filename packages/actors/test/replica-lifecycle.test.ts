@@ -1,7 +1,16 @@
 import { ConfigError, type NodeId } from '@omnipaxos/core';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type AnyActorRef, assign, createActor, setup, spawnChild, stopChild } from 'xstate';
-import { ReplicaError, type ReplicaDeps, type ReplicaEmitted, type ReplicaRef, appendTo, crashReplica, replicaLogic } from '../src/index.js';
+import {
+  ReplicaError,
+  type ReplicaDeps,
+  type ReplicaEmitted,
+  type ReplicaRef,
+  appendTo,
+  crashReplica,
+  paxosActorLogic,
+  replicaLogic,
+} from '../src/index.js';
 import { FAST, TICK_MS, makeWorld } from './xstate-harness.js';
 
 const input = (pid: NodeId) => ({ pid, nodes: [1, 2, 3], tickMs: TICK_MS, server: FAST });
@@ -107,6 +116,17 @@ describe('failures reach the parent as actor errors', () => {
     expect(w.transport.registered.size).toBe(0);
     svc.stop();
     await w.router.close();
+  });
+
+  it('restoring a standalone Paxos actor fails it with a ConfigError that points to replicaLogic', () => {
+    const persisted = { status: 'active', output: undefined, error: undefined } as const;
+    const a = createActor(paxosActorLogic<string>(), { snapshot: persisted, input: undefined as never });
+    const errors: unknown[] = [];
+    a.subscribe({ error: (e) => errors.push(e) });
+    a.start();
+    expect(a.getSnapshot().status).toBe('error');
+    expect(errors[0]).toBeInstanceOf(ConfigError);
+    expect((errors[0] as Error).message).toContain('replicaLogic(deps)');
   });
 
   it('a spent restart budget fails the replica: invoke onError gets the SupervisionError', async () => {

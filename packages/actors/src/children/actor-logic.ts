@@ -1,3 +1,4 @@
+import { ConfigError } from '@omnipaxos/core';
 import type { ActorLogic, ActorScope, ActorSystem, EventObject, Snapshot } from 'xstate';
 
 /** DriverSnapshot is the snapshot of a driver-backed actor: the driver object is its context. */
@@ -39,5 +40,8 @@ export function driverLogic<D extends Driver<E>, E extends EventObject, I>(
     // The driver holds live objects (the core, the storage): the persisted form is only the status.
     // A restored replica is rebuilt from its Storage, which is where its durable state lives.
     getPersistedSnapshot: (snapshot) => ({ status: snapshot.status, output: undefined, error: undefined }),
+    restoreSnapshot: () => {
+      throw new ConfigError('a standalone Paxos or election actor holds live objects and cannot be restored: persist replicas made with replicaLogic(deps)');
+    },
   };
 }
