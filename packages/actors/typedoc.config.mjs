@@ -3,7 +3,7 @@ import { packageOptions } from '../../scripts/typedoc-package.mjs';
 
 export default {
   ...packageOptions(import.meta.url),
-  // File-local aliases that appear in exported signatures (xstate's System, the router's and the
-  // handover's message unions): their definitions are shown inline.
-  intentionallyNotExported: ['System', 'Message', 'Entry'],
+  // File-local types that appear in exported signatures (xstate's System, the router's and the
+  // handover's message unions, replica-logic's Opened): their definitions are shown inline.
+  intentionallyNotExported: ['System', 'Message', 'Entry', 'Opened'],
 };

@@ -13,6 +13,7 @@ export {
   type PartialConnectivityScenario,
 } from './scenarios.js';
 export { FEATURES, type Feature, runRandomFaults, type RandomRunOptions, type RandomRunResult } from './random-run.js';
+export type { CompactionMode } from './random-shape.js';
 export {
   formatScript,
   parseScript,

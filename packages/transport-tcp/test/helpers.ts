@@ -1,3 +1,4 @@
+import { cpus, loadavg } from 'node:os';
 import { type Logger, type Message, type NodeId, Prng } from '@omnipaxos/core';
 import type { TransportEndpoint } from '@omnipaxos/actors';
 import { TcpTransport, type TcpTransportOptions } from '../src/index.js';
@@ -10,9 +11,13 @@ export class Signal {
     for (const w of [...this.waiters]) w();
   }
 
-  /** until resolves once `cond()` holds (checked now and on every notify), or rejects after timeoutMs. */
-  until(cond: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+  /**
+   * until resolves once `cond()` holds (checked now and on every notify), or rejects after timeoutMs
+   * grown by the machine's measured load (load average per core, at least 1): a bound for a stuck run.
+   */
+  until(cond: () => boolean, what: string, budgetMs = 10_000): Promise<void> {
     if (cond()) return Promise.resolve();
+    const timeoutMs = Math.round(budgetMs * Math.min(50, Math.max(1, (loadavg()[0] ?? 0) / Math.max(1, cpus().length))));
     return new Promise((resolve, reject) => {
       const check = (): void => {
         if (!cond()) return;
