@@ -29,6 +29,13 @@ export interface ServerConfig {
   leaderPriority?: number;
   /** Maximum proposals held while no leader takes them; past it `append` throws BufferFull. */
   bufferSize?: number;
+  /**
+   * Most entries in one log sync or catch-up message. A follower further behind catches up in
+   * chunks (decided entries first, then a short AcceptSync), never in one message.
+   */
+  maxSyncEntries?: number;
+  /** Most bytes in one log sync or catch-up message, measured by the `sizeOf` option (a lone larger entry still travels). */
+  maxSyncBytes?: number;
 }
 
 /** OmniPaxosConfig is the whole configuration of one replica. */
@@ -48,6 +55,8 @@ export const SERVER_DEFAULTS: Readonly<Omit<ResolvedServerConfig, 'pid'>> = Obje
   flushBatchTickTimeout: 5,
   leaderPriority: 0,
   bufferSize: 100_000,
+  maxSyncEntries: 4096,
+  maxSyncBytes: 4 * 1024 * 1024,
 });
 
 function isPositiveInt(x: unknown): x is number {

@@ -19,6 +19,7 @@ export {
   type ProposeErrorCode,
   StorageError,
 } from './errors.js';
+export { estimateSize } from './entry-size.js';
 export type { LogEntry, SnapshotLogic, StopSign } from './log-entry.js';
 export type { Logger } from './logger.js';
 export type {

@@ -45,7 +45,14 @@ export type PaxosMsg<T, S> =
   | { type: 'ProposalForward'; entries: T[] }
   | { type: 'Compaction'; compaction: Compaction }
   | { type: 'AcceptStopSign'; n: Ballot; seqNum: SequenceNumber; stopSign: StopSign }
-  | { type: 'ForwardStopSign'; stopSign: StopSign };
+  | { type: 'ForwardStopSign'; stopSign: StopSign }
+  /** Asks a peer for its decided entries from `fromIdx` on (a lagging replica catching up in chunks). */
+  | { type: 'CatchUpRequest'; n: Ballot; fromIdx: number }
+  /**
+   * Decided entries [fromIdx, fromIdx + entries.length) of the sender, whose decided index is
+   * `decidedIdx` and whose promise is `n`; `leading` when the sender leads `n` in its Accept phase.
+   */
+  | { type: 'CatchUp'; n: Ballot; fromIdx: number; decidedIdx: number; entries: T[]; leading: boolean };
 
 /** BLEMsg is a Ballot Leader Election heartbeat. */
 export type BLEMsg =

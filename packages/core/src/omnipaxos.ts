@@ -24,6 +24,11 @@ export interface OmniPaxosOptions<T, S> {
    * `SequencePaxosConfig.deferLeaderAccept`). Default false.
    */
   deferLeaderAccept?: boolean;
+  /**
+   * The encoded size of an entry in bytes, which `maxSyncBytes` bounds; default `estimateSize` (a
+   * structural estimate of plain data). Give your own when entries are large and cheap to measure.
+   */
+  sizeOf?: (entry: T) => number;
 }
 
 /**
@@ -58,10 +63,12 @@ export class OmniPaxos<T, S = never> {
         ...(cc.flexibleQuorum ? { flexibleQuorum: cc.flexibleQuorum } : {}),
         batchSize: this.config.batchSize,
         bufferSize: this.config.bufferSize,
+        maxSyncEntries: this.config.maxSyncEntries,
+        maxSyncBytes: this.config.maxSyncBytes,
         ...(options.deferLeaderAccept === true ? { deferLeaderAccept: true } : {}),
       },
       storage,
-      { snapshot: options.snapshot, logger: options.logger },
+      { snapshot: options.snapshot, logger: options.logger, sizeOf: options.sizeOf },
     );
     const promise = this.seqPaxos.getPromise();
     this.ble = new BallotLeaderElection(

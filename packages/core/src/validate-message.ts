@@ -76,6 +76,8 @@ const PAXOS_CHECKS: Readonly<Record<PaxosMsg<unknown, unknown>['type'], (m: Obj)
   Compaction: (m) => isCompaction(m.compaction),
   AcceptStopSign: (m) => isBallot(m.n) && isSeqNum(m.seqNum) && isStopSign(m.stopSign),
   ForwardStopSign: (m) => isStopSign(m.stopSign),
+  CatchUpRequest: (m) => isBallot(m.n) && isNat(m.fromIdx),
+  CatchUp: (m) => isBallot(m.n) && isNat(m.fromIdx) && isNat(m.decidedIdx) && Array.isArray(m.entries) && typeof m.leading === 'boolean',
 };
 
 /** BLE_CHECKS holds one structural check per leader-election message type. */

@@ -2,7 +2,9 @@
  * fuzz runs many seeds of `runRandomFaults` (mixed faults, invariants checked every step, liveness
  * after healing) and prints each failing seed with its message. Usage:
  *
- *   pnpm fuzz --seeds 20000 [--from 1]
+ *   pnpm fuzz --seeds 20000 [--from 1] [--max-sync-entries N]
+ *
+ * `--max-sync-entries N` caps log syncs at N entries, so most catch-ups stream in chunks.
  *
  * Its last line is one JSON object: the seeds run, how many failed, and for each feature (fault,
  * check, cluster shape) how many seeds exercised it, e.g.
@@ -29,6 +31,7 @@ function argValue(name: string, fallback: number): number {
 
 const seeds = argValue('seeds', 1000);
 const from = argValue('from', 1);
+const maxSyncEntries = argValue('max-sync-entries', 0);
 const started = performance.now();
 const failures: { seed: number; message: string }[] = [];
 let nextReport = started + 10_000;
@@ -36,7 +39,7 @@ let delivered = 0;
 const features: Record<string, number> = Object.fromEntries(FEATURES.map((f) => [f, 0]));
 for (let seed = from; seed < from + seeds; seed++) {
   try {
-    const result = runRandomFaults({ seed });
+    const result = runRandomFaults(maxSyncEntries > 0 ? { seed, maxSyncEntries } : { seed });
     delivered += result.delivered;
     for (const f of result.features) features[f] = (features[f] ?? 0) + 1;
   } catch (err) {

@@ -29,6 +29,8 @@ export interface ClusterOptions<T, S> {
   /** When set, every event line is also handed to this function (for data-driven tests). */
   onEvent?: (line: string) => void;
   keyOf?: (entry: T) => string;
+  /** The replicas' entry size for `maxSyncBytes` (OmniPaxosOptions.sizeOf); default the core's estimate. */
+  sizeOf?: (entry: T) => number;
   /**
    * `immediate` (default): every write is durable when made, and messages go out at once.
    * `deferred`: models a driver with group commit that pipelines the leader — writes become durable

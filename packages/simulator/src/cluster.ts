@@ -92,6 +92,7 @@ export class Cluster<T = string, S = never> {
     const serverConfig: ServerConfig = { ...this.options.serverConfig, ...this.options.perNode?.(pid), pid };
     const replica = new OmniPaxos<T, S>({ clusterConfig: this.clusterConfig, serverConfig }, storage, {
       ...(this.options.snapshot ? { snapshot: this.options.snapshot } : {}),
+      ...(this.options.sizeOf ? { sizeOf: this.options.sizeOf } : {}),
       ...(this.disks.size > 0 ? { deferLeaderAccept: true } : {}),
     });
     this.replicas.set(pid, replica);

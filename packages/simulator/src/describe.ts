@@ -57,6 +57,10 @@ export function describeMessage(m: Message<unknown, unknown>): string {
       return `${head} AcceptStopSign n=${describeBallot(msg.n)} seq=${seq(msg.seqNum)} next=c${msg.stopSign.nextConfig.configurationId}[${msg.stopSign.nextConfig.nodes.join(',')}]`;
     case 'ForwardStopSign':
       return `${head} ForwardStopSign next=c${msg.stopSign.nextConfig.configurationId}[${msg.stopSign.nextConfig.nodes.join(',')}]`;
+    case 'CatchUpRequest':
+      return `${head} CatchUpRequest from=${msg.fromIdx}`;
+    case 'CatchUp':
+      return `${head} CatchUp at=${msg.fromIdx} decided=${msg.decidedIdx} entries=${describeEntries(msg.entries)}`;
   }
 }
 

@@ -27,6 +27,8 @@ export interface RandomRunOptions {
    * sends accepts before its own flush (see ClusterOptions.durability). Default: chosen by the seed.
    */
   durability?: Durability;
+  /** Entries per log sync or catch-up message (ServerConfig.maxSyncEntries); small values make most catch-ups stream in chunks. */
+  maxSyncEntries?: number;
 }
 
 /** RandomRunResult summarizes a run that passed. */
@@ -73,7 +75,13 @@ function makeCluster(seed: number, shape: RunShape, config: ClusterConfig): Rand
     ...(shape.compaction === 'snapshot'
       ? { snapshot: { create: (es: string[]) => es.slice(), merge: (a: string[], b: string[]) => a.concat(b) } }
       : {}),
-    serverConfig: { electionTickTimeout: ELECTION, resendMessageTickTimeout: 4 * ELECTION, batchSize: shape.batchSize, flushBatchTickTimeout: 3 },
+    serverConfig: {
+      electionTickTimeout: ELECTION,
+      resendMessageTickTimeout: 4 * ELECTION,
+      batchSize: shape.batchSize,
+      flushBatchTickTimeout: 3,
+      ...(shape.maxSyncEntries !== undefined ? { maxSyncEntries: shape.maxSyncEntries } : {}),
+    },
     allowDuplicateDecisions: shape.duplicates,
     reorder: 0.2,
     durability: shape.durability,

@@ -28,6 +28,8 @@ export interface RunShape {
   longDelay: boolean;
   /** Servers call tryBecomeLeader and setPriority. */
   leaderChanges: boolean;
+  /** ServerConfig.maxSyncEntries, when pinned (small values make most catch-ups stream in chunks). */
+  maxSyncEntries: number | undefined;
   /** Crashes may take down more servers than a quorum tolerates (in any durability mode). */
   majorityCrash: boolean;
   /** How many servers stay down for good when the run heals (at most what a quorum tolerates). */
@@ -41,6 +43,8 @@ export interface ShapeOverrides {
   batchSize?: number | undefined;
   compaction?: CompactionMode | undefined;
   durability?: Durability | undefined;
+  /** ServerConfig.maxSyncEntries of every server (not drawn: the core's default when left out). */
+  maxSyncEntries?: number | undefined;
 }
 
 /** drawNodeIds returns `n` distinct ids: 1..n, or (by chance) ids spread over 1..4n in random order. */
@@ -74,6 +78,7 @@ export function drawShape(prng: Prng, o: ShapeOverrides): RunShape {
   const durability = o.durability ?? (prng.chance(0.5) ? 'deferred' : 'immediate');
   const tolerated = toleratedDown(n, flexibleQuorum);
   return {
+    maxSyncEntries: o.maxSyncEntries,
     nodes,
     flexibleQuorum,
     durability,

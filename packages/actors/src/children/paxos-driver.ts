@@ -87,6 +87,8 @@ export class PaxosDriver<T> {
         ...(config.flexibleQuorum ? { flexibleQuorum: config.flexibleQuorum } : {}),
         ...(server.batchSize !== undefined ? { batchSize: server.batchSize } : {}),
         ...(server.bufferSize !== undefined ? { bufferSize: server.bufferSize } : {}),
+        ...(server.maxSyncEntries !== undefined ? { maxSyncEntries: server.maxSyncEntries } : {}),
+        ...(server.maxSyncBytes !== undefined ? { maxSyncBytes: server.maxSyncBytes } : {}),
         ...(storage.flush !== undefined ? { deferLeaderAccept: true } : {}),
       },
       storage,

@@ -3,6 +3,7 @@ import { InvariantError } from '../errors.js';
 import type { StopSign } from '../log-entry.js';
 import type { LogSync, PaxosMsg } from '../messages.js';
 import type { NodeId } from '../node-id.js';
+import { catchUpInsteadOfSync } from './catch-up.js';
 import { LeaderState } from './leader-state.js';
 import type { PersistMark } from './pipelining.js';
 import type { SequencePaxos } from './sequence-paxos.js';
@@ -156,6 +157,7 @@ function sendAcceptSync<T, S>(sp: SequencePaxos<T, S>, to: NodeId): void {
   if (ballotEquals(theirs.nAccepted, ls.nLeader)) validIdx = theirs.acceptedIdx;
   else if (ballotEquals(theirs.nAccepted, max.nAccepted)) validIdx = Math.min(max.acceptedIdx, theirs.acceptedIdx);
   else validIdx = theirs.decidedIdx;
+  if (catchUpInsteadOfSync(sp, to, validIdx, theirs.decidedIdx)) return;
   const logSync = createLogSync(sp, validIdx, theirs.decidedIdx);
   ls.incrementSeqNumSession(to);
   ls.setLatestAcceptIndex(to, undefined);

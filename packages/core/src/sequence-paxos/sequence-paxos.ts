@@ -12,6 +12,10 @@ import { InternalStorage } from '../storage/internal-storage.js';
 import { readDecidedSuffix, readLog } from '../storage/log-reader.js';
 import type { Storage } from '../storage/storage.js';
 import { validateMessage } from '../validate-message.js';
+import { SERVER_DEFAULTS } from '../config.js';
+import { estimateSize } from '../entry-size.js';
+import { handleCatchUp, handleCatchUpRequest } from './catch-up.js';
+import type { SyncBounds } from './sync-bounds.js';
 import type { PersistMark } from './pipelining.js';
 import * as follower from './follower.js';
 import * as leader from './leader.js';
@@ -33,12 +37,18 @@ export interface SequencePaxosConfig {
    * driver must flush before it sends anything.
    */
   deferLeaderAccept?: boolean;
+  /** Most entries in one log sync or catch-up message (default SERVER_DEFAULTS.maxSyncEntries). */
+  maxSyncEntries?: number;
+  /** Most bytes, by `sizeOf`, in one log sync or catch-up message (default SERVER_DEFAULTS.maxSyncBytes). */
+  maxSyncBytes?: number;
 }
 
-/** SequencePaxosOptions are the optional collaborators: snapshot logic and a logger. */
+/** SequencePaxosOptions are the optional collaborators: snapshot logic, a logger and an entry size. */
 export interface SequencePaxosOptions<T, S> {
   snapshot?: SnapshotLogic<T, S> | undefined;
   logger?: Logger | undefined;
+  /** The encoded size of an entry in bytes, for `maxSyncBytes`; default `estimateSize`. */
+  sizeOf?: ((entry: T) => number) | undefined;
 }
 
 /**
@@ -76,6 +86,8 @@ export class SequencePaxos<T, S = never> {
   rejectedBy: Ballot | undefined;
   /** @internal The leader counts its own accepts only through `persisted` (see SequencePaxosConfig). */
   readonly deferLeaderAccept: boolean;
+  /** @internal What one log sync or catch-up message may hold. */
+  readonly syncBounds: SyncBounds<T>;
   private failure: Error | undefined;
 
   constructor(config: SequencePaxosConfig, storage: Storage<T, S>, options: SequencePaxosOptions<T, S> = {}) {
@@ -89,6 +101,11 @@ export class SequencePaxos<T, S = never> {
     this.bufferSize = config.bufferSize ?? 100_000;
     this.deferLeaderAccept = config.deferLeaderAccept ?? false;
     this.logger = options.logger;
+    this.syncBounds = {
+      maxEntries: positiveOr(config.maxSyncEntries, SERVER_DEFAULTS.maxSyncEntries, 'maxSyncEntries'),
+      maxBytes: positiveOr(config.maxSyncBytes, SERVER_DEFAULTS.maxSyncBytes, 'maxSyncBytes'),
+      sizeOf: options.sizeOf ?? estimateSize,
+    };
     this.st = new InternalStorage<T, S>(storage, config.batchSize ?? 1, options.snapshot);
     this.leaderState = new LeaderState<T, S>(ZERO_BALLOT, this.nodes, this.quorum);
     const recovered = this.st.promise;
@@ -168,6 +185,10 @@ export class SequencePaxos<T, S = never> {
         return follower.handleAcceptStopSign(this, msg);
       case 'ForwardStopSign':
         return leader.handleForwardedStopSign(this, msg.stopSign);
+      case 'CatchUpRequest':
+        return handleCatchUpRequest(this, from, msg);
+      case 'CatchUp':
+        return handleCatchUp(this, from, msg);
       default:
         return;
     }
@@ -399,4 +420,10 @@ export class SequencePaxos<T, S = never> {
   comparePromise(n: Ballot): number {
     return compareBallots(n, this.st.promise);
   }
+}
+
+function positiveOr(v: number | undefined, fallback: number, name: string): number {
+  if (v === undefined) return fallback;
+  if (!Number.isSafeInteger(v) || v < 1) throw new ConfigError(`${name} must be an integer >= 1, got ${String(v)}`);
+  return v;
 }
