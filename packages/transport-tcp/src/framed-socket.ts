@@ -9,6 +9,8 @@ export type FrameHandler = (value: unknown) => void;
 export interface FrameCounters {
   framesIn: number;
   bytesIn: number;
+  /** Frames that could not be framed or decoded, and messages the transport found invalid. */
+  decodeErrors: number;
 }
 
 /** CLOSE_GRACE_MS is how long a socket closed after a final frame may linger before it is destroyed. */
@@ -108,6 +110,7 @@ export class FramedSocket {
       try {
         value = decodePayload(frame);
       } catch (err) {
+        this.counters.decodeErrors++;
         this.close(`undecodable frame: ${err instanceof Error ? err.message : String(err)}`, true);
         return;
       }
@@ -118,6 +121,9 @@ export class FramedSocket {
         return;
       }
     }
-    if (error !== undefined) this.close(error.message, true);
+    if (error !== undefined) {
+      this.counters.decodeErrors++;
+      this.close(error.message, true);
+    }
   }
 }

@@ -28,6 +28,10 @@ export interface PeerLinkStats {
   received: number;
   /** Messages dropped on the way out: queue full, link cut, or too large to send. */
   dropped: number;
+  /** Of `dropped`: messages whose frame would exceed maxFrameBytes (each one logged as an error). */
+  oversize: number;
+  /** Of `dropped`: messages that could not be encoded. */
+  encodeErrors: number;
   /** Messages waiting in the send queue, and their bytes. */
   queued: number;
   queuedBytes: number;
@@ -55,9 +59,28 @@ export interface TransportStats {
   /** Frames read and decoded off any socket (valid or not), and bytes read. */
   framesIn: number;
   bytesIn: number;
+  /** Incoming frames that could not be framed or decoded, or were not valid messages (each closed its connection). */
+  decodeErrors: number;
+  /** Outgoing messages too large for one frame, summed over the peers (see PeerLinkStats.oversize). */
+  oversize: number;
+  /** Outgoing messages dropped for any reason, summed over the peers. */
+  dropped: number;
   /** Incoming messages dropped because no endpoint was registered. */
   undeliverable: number;
   /** Outgoing messages to a pid that is not a configured peer, or not from our pid. */
   unroutable: number;
   peers: PeerLinkStats[];
+}
+
+/**
+ * SendFailure describes a message the transport refused to send, handed to `onSendFailure`
+ * listeners: `oversize` (its frame would exceed maxFrameBytes) or `encode` (it could not be encoded).
+ */
+export interface SendFailure {
+  peer: NodeId;
+  reason: 'oversize' | 'encode';
+  /** The encoded size, for `oversize`. */
+  bytes: number | null;
+  /** The message's kind and type, e.g. `SequencePaxos/AcceptSync`. */
+  what: string;
 }

@@ -20,6 +20,8 @@ export class PeerLink {
   bytesSent = 0;
   received = 0;
   dropped = 0;
+  oversize = 0;
+  encodeErrors = 0;
   connects = 0;
   peerConfigurationId: number | null = null;
   lastCloseReason: string | null = null;
@@ -164,6 +166,8 @@ export class PeerLink {
       bytesSent: this.bytesSent,
       received: this.received,
       dropped: this.dropped,
+      oversize: this.oversize,
+      encodeErrors: this.encodeErrors,
       queued: this.queue.length,
       queuedBytes: this.queue.byteLength,
       bufferedBytes: this.current?.socket.writableLength ?? 0,

@@ -6,7 +6,7 @@ import { type FrameCounters, FramedSocket } from './framed-socket.js';
 import { socketPidRefusal } from './cert-pid.js';
 import { checkHello, makeHello } from './handshake.js';
 import { checkInbound } from './inbound-check.js';
-import type { LinkState, PeerAddress, TransportStats } from './link-stats.js';
+import type { LinkState, PeerAddress, SendFailure, TransportStats } from './link-stats.js';
 import { type Carried, type TcpTransportOptions, checkOptions, peerEntries } from './options.js';
 import { PeerLink } from './peer-link.js';
 import { silentLogger } from './silent-logger.js';
@@ -15,6 +15,17 @@ import { type Reject, encodePayload, isReject } from './wire.js';
 
 /** LinkStateListener hears every link state change. */
 export type LinkStateListener = (peer: NodeId, state: LinkState) => void;
+
+/** SendFailureListener hears every message the transport refused to send (see SendFailure). */
+export type SendFailureListener = (failure: SendFailure) => void;
+
+/** describeCarried names a message for logs: its kind and, when it has one, its type. */
+function describeCarried(m: unknown): string {
+  const o = m as { kind?: unknown; msg?: { type?: unknown } };
+  const kind = typeof o?.kind === 'string' ? o.kind : '?';
+  const type = typeof o?.msg?.type === 'string' ? o.msg.type : undefined;
+  return type === undefined ? kind : `${kind}/${type}`;
+}
 
 /**
  * TcpTransport carries one node's replica messages to its peers over TCP (or mutual TLS): one
@@ -34,7 +45,8 @@ export class TcpTransport<T, S = never> implements Transport<T, S> {
   private readonly pending = new Set<FramedSocket>();
   private readonly rawSockets = new Set<Socket>();
   private readonly listeners = new Set<LinkStateListener>();
-  private readonly counters: FrameCounters = { framesIn: 0, bytesIn: 0 };
+  private readonly counters: FrameCounters = { framesIn: 0, bytesIn: 0, decodeErrors: 0 };
+  private readonly sendFailureListeners = new Set<SendFailureListener>();
   private endpoint: TransportEndpoint<T, S> | undefined;
   private server: Server | undefined;
   private bound: PeerAddress | null = null;
@@ -133,15 +145,46 @@ export class TcpTransport<T, S = never> implements Transport<T, S> {
       payload = encodePayload(message);
     } catch (err) {
       link.dropped++;
-      this.logger.warn('transport-tcp: message cannot be encoded', { to: message.to, error: String(err) });
+      link.encodeErrors++;
+      const what = describeCarried(message);
+      this.logger.error('transport-tcp: message cannot be encoded: not sent', { to: message.to, what, error: String(err) });
+      this.reportSendFailure({ peer: message.to, reason: 'encode', bytes: null, what });
       return;
     }
     if (payload.length > this.maxFrameBytes) {
       link.dropped++;
-      this.logger.warn('transport-tcp: message exceeds maxFrameBytes, dropped', { to: message.to, bytes: payload.length });
+      link.oversize++;
+      const what = describeCarried(message);
+      this.logger.error('transport-tcp: message exceeds maxFrameBytes: not sent', {
+        to: message.to,
+        what,
+        bytes: payload.length,
+        maxFrameBytes: this.maxFrameBytes,
+        oversize: link.oversize,
+      });
+      this.reportSendFailure({ peer: message.to, reason: 'oversize', bytes: payload.length, what });
       return;
     }
     link.enqueue(encodeFrame(payload));
+  }
+
+  /**
+   * onSendFailure subscribes to messages the transport refuses to send (too large for one frame, or
+   * not encodable); they are also logged and counted. Returns the unsubscribe function.
+   */
+  onSendFailure(listener: SendFailureListener): () => void {
+    this.sendFailureListeners.add(listener);
+    return () => this.sendFailureListeners.delete(listener);
+  }
+
+  private reportSendFailure(failure: SendFailure): void {
+    for (const listener of [...this.sendFailureListeners]) {
+      try {
+        listener(failure);
+      } catch (err) {
+        this.logger.error('transport-tcp: send failure listener threw', { error: String(err) });
+      }
+    }
   }
 
   /** setPeerAddress adds a peer or moves it to a new address (reconnecting if we dial it). */
@@ -220,6 +263,13 @@ export class TcpTransport<T, S = never> implements Transport<T, S> {
 
   /** stats snapshots the transport's counters and every link, for a status endpoint. */
   stats(): TransportStats {
+    const peers = [...this.links.values()].map((l) => l.stats()).sort((a, b) => a.pid - b.pid);
+    let oversize = 0;
+    let dropped = 0;
+    for (const p of peers) {
+      oversize += p.oversize;
+      dropped += p.dropped;
+    }
     return {
       pid: this.pid,
       clusterId: this.options.clusterId,
@@ -229,9 +279,12 @@ export class TcpTransport<T, S = never> implements Transport<T, S> {
       lastRejection: this.lastRejection,
       framesIn: this.counters.framesIn,
       bytesIn: this.counters.bytesIn,
+      decodeErrors: this.counters.decodeErrors,
+      oversize,
+      dropped,
       undeliverable: this.undeliverable,
       unroutable: this.unroutable,
-      peers: [...this.links.values()].map((l) => l.stats()).sort((a, b) => a.pid - b.pid),
+      peers,
     };
   }
 
@@ -364,6 +417,7 @@ export class TcpTransport<T, S = never> implements Transport<T, S> {
   private handleFrame(link: PeerLink, fs: FramedSocket, value: unknown): void {
     const verdict = checkInbound<T, S>(value, link.pid, this.pid, this.options.validate, this.options.extraKinds);
     if (!verdict.ok) {
+      this.counters.decodeErrors++;
       fs.close(verdict.reason, true);
       return;
     }

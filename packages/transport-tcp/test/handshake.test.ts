@@ -130,9 +130,17 @@ describe('TcpTransport handshake and bad input', () => {
     await signal.until(() => peer.closed, 'oversize frame closes the connection');
     expect(t.transport.stats().lastRejection).toBe('frame of 1025 bytes exceeds maxFrameBytes 1024');
 
+    expect(t.transport.stats().decodeErrors).toBe(1);
+
+    const failures: unknown[] = [];
+    t.transport.onSendFailure((f) => failures.push(f));
     t.transport.send({ ...heartbeat(5, 1, 1), kind: 'SequencePaxos', msg: { type: 'ProposalForward', entries: [{ key: 'x'.repeat(2000), value: 1 }] } });
-    expect(t.transport.stats().peers.find((p) => p.pid === 1)?.dropped).toBe(1);
-    expect(t.logger.warnings.some((w) => w.includes('exceeds maxFrameBytes'))).toBe(true);
+    const stats = t.transport.stats();
+    expect(stats.peers.find((p) => p.pid === 1)).toMatchObject({ dropped: 1, oversize: 1 });
+    expect(stats).toMatchObject({ oversize: 1, dropped: 1 });
+    // An oversize message is an error: logged, counted and reported to the sender, never a silent drop.
+    expect(t.logger.errors.some((w) => w.includes('exceeds maxFrameBytes'))).toBe(true);
+    expect(failures).toEqual([{ peer: 1, reason: 'oversize', bytes: expect.any(Number), what: 'SequencePaxos/ProposalForward' }]);
   });
 
   it('closes a connection that sends no handshake in time, or a truncated one', async () => {
