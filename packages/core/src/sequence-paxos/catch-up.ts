@@ -72,12 +72,33 @@ export function handleCatchUpRequest<T, S>(sp: SequencePaxos<T, S>, from: NodeId
 }
 
 /**
- * handleCatchUp writes a chunk of decided entries (not while leading or accepting: accepts append at
- * the log end the leader expects). Then it asks the sender for the next chunk, or, once it holds what
- * the sender had decided, sends the sender (our leader) its promise again so the leader syncs the rest.
+ * handleCatchUp writes a chunk of decided entries (not in the Accept phase: accepts append at the log
+ * end the leader expects). Then it asks the sender for the next chunk, or, once it holds what the
+ * sender had decided: a follower sends the sender (its leader) its promise again, so the leader syncs
+ * the rest; a leader still preparing sends the sender (a promiser far ahead) its Prepare again, so
+ * the promise that comes back carries only what is not decided.
  */
 export function handleCatchUp<T, S>(sp: SequencePaxos<T, S>, from: NodeId, msg: Msg<T, S, 'CatchUp'>): void {
-  if (sp.role === 'Leader' || sp.phase === 'Accept') return;
+  if (sp.phase === 'Accept') return;
+  const st = sp.st;
+  if (sp.role === 'Leader') {
+    if (sp.phase !== 'Prepare') return;
+    if (fillDecided(st, msg.fromIdx, msg.entries)) {
+      sp.leaderState.setPromise(
+        { pid: sp.pid, nAccepted: copyBallot(st.acceptedRound), acceptedIdx: st.acceptedIdx, decidedIdx: st.decidedIdx },
+        undefined,
+        true,
+      );
+      if (st.decidedIdx < msg.decidedIdx) {
+        sp.send(from, { type: 'CatchUpRequest', n: ownBallot(sp), fromIdx: st.decidedIdx });
+        return;
+      }
+    } else if (msg.entries.length > 0) {
+      return;
+    }
+    sp.sendPrepareTo(from);
+    return;
+  }
   const cached = sp.cachedPromise;
   if (cached?.logSync) {
     // A promise carrying our log to a leader in its Prepare phase describes that log: it must not
@@ -85,7 +106,6 @@ export function handleCatchUp<T, S>(sp: SequencePaxos<T, S>, from: NodeId, msg: 
     if (!msg.leading || from !== cached.n.pid || !ballotEquals(msg.n, cached.n)) return;
     delete cached.logSync;
   }
-  const st = sp.st;
   if (fillDecided(st, msg.fromIdx, msg.entries)) {
     if (cached) {
       cached.acceptedIdx = st.acceptedIdx;

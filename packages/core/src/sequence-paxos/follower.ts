@@ -2,6 +2,7 @@ import { type Ballot, ballotEquals, compareBallots, copyBallot } from '../ballot
 import type { PaxosMsg } from '../messages.js';
 import type { NodeId } from '../node-id.js';
 import { type SequenceNumber, checkSequence } from '../sequence-number.js';
+import { catchUpInsteadOfSync } from './catch-up.js';
 import type { SequencePaxos } from './sequence-paxos.js';
 
 type Msg<T, S, K extends PaxosMsg<T, S>['type']> = Extract<PaxosMsg<T, S>, { type: K }>;
@@ -39,12 +40,16 @@ export function handlePrepare<T, S>(sp: SequencePaxos<T, S>, from: NodeId, prep:
     decidedIdx: sp.st.decidedIdx,
     acceptedIdx,
   };
-  if (roundOrder > 0) {
-    // We accepted in a later round: the leader needs everything after its decided index.
-    promise.logSync = sp.createLogSync(prep.decidedIdx, prep.decidedIdx);
-  } else if (roundOrder === 0 && acceptedIdx > prep.acceptedIdx) {
-    // Same round, longer log: the leader needs what follows its accepted index.
-    promise.logSync = sp.createLogSync(prep.acceptedIdx, prep.decidedIdx);
+  // We accepted in a later round: the leader needs everything after its decided index. Same round,
+  // longer log: it needs what follows its accepted index.
+  const syncFrom = roundOrder > 0 ? prep.decidedIdx : roundOrder === 0 && acceptedIdx > prep.acceptedIdx ? prep.acceptedIdx : undefined;
+  if (syncFrom !== undefined) {
+    // Too much for one message: the leader first catches up our decided entries, then prepares us again.
+    if (catchUpInsteadOfSync(sp, from, syncFrom, prep.decidedIdx)) {
+      sp.cachedPromise = undefined;
+      return;
+    }
+    promise.logSync = sp.createLogSync(syncFrom, prep.decidedIdx);
   }
   sp.cachedPromise = promise;
   sp.send(from, promise);

@@ -157,10 +157,12 @@ function sendAcceptSync<T, S>(sp: SequencePaxos<T, S>, to: NodeId): void {
   if (ballotEquals(theirs.nAccepted, ls.nLeader)) validIdx = theirs.acceptedIdx;
   else if (ballotEquals(theirs.nAccepted, max.nAccepted)) validIdx = Math.min(max.acceptedIdx, theirs.acceptedIdx);
   else validIdx = theirs.decidedIdx;
-  if (catchUpInsteadOfSync(sp, to, validIdx, theirs.decidedIdx)) return;
-  const logSync = createLogSync(sp, validIdx, theirs.decidedIdx);
+  // A new session even when the follower catches up first: accepts of the old one must not reach
+  // a follower that still applies that session (it would append them at the wrong end).
   ls.incrementSeqNumSession(to);
   ls.setLatestAcceptIndex(to, undefined);
+  if (catchUpInsteadOfSync(sp, to, validIdx, theirs.decidedIdx)) return;
+  const logSync = createLogSync(sp, validIdx, theirs.decidedIdx);
   sp.send(to, {
     type: 'AcceptSync',
     n: copyBallot(ls.nLeader),

@@ -350,6 +350,11 @@ export class SequencePaxos<T, S = never> {
     }
   }
 
+  /** @internal sendPrepareTo queues our Prepare to `to` again (a leader that caught up from it). */
+  sendPrepareTo(to: NodeId): void {
+    leader.sendPrepare(this, to);
+  }
+
   /** @internal createLogSync builds the log sync for a log that agrees with ours up to `commonPrefixIdx`. */
   createLogSync(commonPrefixIdx: number, otherDecidedIdx: number): LogSync<T, S> {
     return leader.createLogSync(this, commonPrefixIdx, otherDecidedIdx);
