@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { Ballot, NodeId } from '@omnipaxos/core';
+import type { Ballot, Logger, NodeId } from '@omnipaxos/core';
 import {
   type CatchUpEvent,
   type Replica,
@@ -17,6 +17,7 @@ import { FileHistoryStore } from './file-history-store.js';
 import { withGroupCommit } from './group-commit.js';
 import { PEER_KEY, assertClientCommand } from './internal-keys.js';
 import { type KvCommand, type KvResult, isKvCommand } from './kv-command.js';
+import { stderrLogger } from './kv-logger.js';
 import { KvState } from './kv-state.js';
 import { type ChangeOutcome, type ChangeRequest, Membership, type MembershipChange } from './membership.js';
 import { type MembershipRecord, loadMembership, saveMembership } from './membership-record.js';
@@ -44,6 +45,11 @@ export interface KvNodeOptions {
   /** This replica's HTTP and native client addresses, kept in its membership record (for `pnpm start --data`). */
   http?: string;
   client?: string;
+  /**
+   * Diagnostics of the replication transport (links up and down, refused connections, messages too
+   * large for a frame or undecodable); default: JSON lines on stderr, warnings and errors only.
+   */
+  logger?: Logger;
 }
 
 /** CatchUpProgress is a joining replica's pull of the earlier log (from its `omnipaxos.catchUp` events). */
@@ -308,6 +314,7 @@ export class KvNode {
       // Reconfiguration handover messages (ReconfigInit, segments) cross processes too.
       extraKinds: { Migration: validateMigrationMessage },
       ...(o.tls ? { tls: o.tls } : {}),
+      logger: o.logger ?? stderrLogger('warn', { pid: o.pid }),
     });
     try {
       await transport.start();

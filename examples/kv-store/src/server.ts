@@ -9,6 +9,7 @@ import { parseServerArgs } from './args.js';
 import { Authenticator } from './auth.js';
 import { KvClientServer } from './client-server.js';
 import { createHttpApi } from './http-api.js';
+import { isLogLevel, stderrLogger } from './kv-logger.js';
 import { KvNode } from './kv-node.js';
 import { exposureWarning } from './security-args.js';
 import { readClientSurfaceTls } from './tls-options.js';
@@ -28,6 +29,8 @@ async function main(): Promise<void> {
     peers: args.peers,
     listen: self,
     dataDir: args.dataDir,
+    // Replication diagnostics as JSON lines on stderr: warnings and errors unless KV_LOG_LEVEL says otherwise.
+    logger: stderrLogger(isLogLevel(process.env.KV_LOG_LEVEL) ? process.env.KV_LOG_LEVEL : 'warn', { pid: args.pid }),
     configurationId: args.configurationId,
     joining: args.joining,
     tickMs: args.tickMs,

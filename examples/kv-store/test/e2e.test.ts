@@ -49,5 +49,9 @@ describe('kv-store: three replica processes on loopback', () => {
       if (s.decidedIdx < target) throw new Error(`at ${s.decidedIdx} of ${target}`);
     }, 60_000);
     for (const [k, v] of acknowledged) expect((await client(leader).get(k)).value).toBe(v);
+    // The transport's error counters are in /status: no message was ever too large for a frame.
+    const { transport } = await client(survivor).status();
+    expect(transport).toMatchObject({ oversize: 0, decodeErrors: expect.any(Number), dropped: expect.any(Number) });
+    for (const p of transport.peers) expect(p).toMatchObject({ oversize: 0, encodeErrors: 0 });
   });
 });
