@@ -182,6 +182,12 @@ describe('catch-up under random faults', () => {
     // AcceptSync, still accepted in that session: accepts of the old session must not reach it.
     expect(runRandomFaults({ seed: 3291, maxSyncEntries: 2 }).seed).toBe(3291);
   });
+
+  it('keeps a preparing leader from adopting a promise computed against its log before a catch-up (seed 41463)', () => {
+    // A promise's sync no longer fitted the leader's log once it had written decided entries from a
+    // promiser: the leader now forgets the promises and prepares again after each chunk.
+    expect(runRandomFaults({ seed: 41463, maxSyncEntries: 2 }).seed).toBe(41463);
+  });
 });
 
 describe('estimateSize', () => {

@@ -84,19 +84,16 @@ export function handleCatchUp<T, S>(sp: SequencePaxos<T, S>, from: NodeId, msg: 
   if (sp.role === 'Leader') {
     if (sp.phase !== 'Prepare') return;
     if (fillDecided(st, msg.fromIdx, msg.entries)) {
-      sp.leaderState.setPromise(
-        { pid: sp.pid, nAccepted: copyBallot(st.acceptedRound), acceptedIdx: st.acceptedIdx, decidedIdx: st.decidedIdx },
-        undefined,
-        true,
-      );
+      // The promises so far describe syncs against our log before the fill: forget them.
+      sp.restartPrepare();
       if (st.decidedIdx < msg.decidedIdx) {
         sp.send(from, { type: 'CatchUpRequest', n: ownBallot(sp), fromIdx: st.decidedIdx });
         return;
       }
-    } else if (msg.entries.length > 0) {
+      for (const to of sp.peers) sp.sendPrepareTo(to);
       return;
     }
-    sp.sendPrepareTo(from);
+    if (msg.entries.length === 0) sp.sendPrepareTo(from);
     return;
   }
   const cached = sp.cachedPromise;

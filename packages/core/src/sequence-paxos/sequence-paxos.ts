@@ -350,6 +350,20 @@ export class SequencePaxos<T, S = never> {
     }
   }
 
+  /**
+   * @internal restartPrepare forgets every promise collected for our ballot (our log changed under
+   * them) and counts only our own again; the caller asks the peers for fresh ones.
+   */
+  restartPrepare(): void {
+    this.leaderState = new LeaderState<T, S>(this.leaderState.nLeader, this.nodes, this.quorum);
+    const st = this.st;
+    this.leaderState.setPromise(
+      { pid: this.pid, nAccepted: copyBallot(st.acceptedRound), acceptedIdx: st.acceptedIdx, decidedIdx: st.decidedIdx },
+      undefined,
+      true,
+    );
+  }
+
   /** @internal sendPrepareTo queues our Prepare to `to` again (a leader that caught up from it). */
   sendPrepareTo(to: NodeId): void {
     leader.sendPrepare(this, to);
