@@ -177,16 +177,10 @@ describe('a leader behind its followers', () => {
 });
 
 describe('catch-up under random faults', () => {
-  it('keeps the invariants when a follower still applies the old session as the leader starts its catch-up (seed 3291)', () => {
-    // The leader answered a promise with CatchUp while the follower, having applied an earlier
-    // AcceptSync, still accepted in that session: accepts of the old session must not reach it.
-    expect(runRandomFaults({ seed: 3291, maxSyncEntries: 2 }).seed).toBe(3291);
-  });
-
-  it('keeps a preparing leader from adopting a promise computed against its log before a catch-up (seed 41463)', () => {
-    // A promise's sync no longer fitted the leader's log once it had written decided entries from a
-    // promiser: the leader now forgets the promises and prepares again after each chunk.
-    expect(runRandomFaults({ seed: 41463, maxSyncEntries: 2 }).seed).toBe(41463);
+  it('keeps the invariants and liveness when nearly every catch-up streams in chunks of two entries', () => {
+    // Syncs of at most two entries: almost every resync of the random run goes through CatchUp.
+    // (`pnpm fuzz --max-sync-entries 2` runs thousands of these seeds.)
+    for (const seed of [3291, 41463, 1517, 1518]) expect(runRandomFaults({ seed, maxSyncEntries: 2 }).seed).toBe(seed);
   });
 });
 
