@@ -182,6 +182,12 @@ describe('catch-up under random faults', () => {
     // (`pnpm fuzz --max-sync-entries 2` runs thousands of these seeds.)
     for (const seed of [3291, 41463, 1517, 1518]) expect(runRandomFaults({ seed, maxSyncEntries: 2 }).seed).toBe(seed);
   });
+
+  it('ignores a delayed AcceptSync that ends below the decided entries a follower caught up meanwhile (seed 100676)', () => {
+    // A follower wrote five decided entries from CatchUp; an AcceptSync of three entries, sent before
+    // and delayed, then arrived: applying it would have cut the decided prefix (an InvariantError).
+    expect(runRandomFaults({ seed: 100676, maxSyncEntries: 5 }).seed).toBe(100676);
+  });
 });
 
 describe('estimateSize', () => {

@@ -100,9 +100,12 @@ export function handleAcceptSync<T, S>(sp: SequencePaxos<T, S>, from: NodeId, ac
  * our resent promise asks for one.
  */
 function isOutdatedSync<T, S>(sp: SequencePaxos<T, S>, acc: Msg<T, S, 'AcceptSync'>): boolean {
-  if (!ballotEquals(acc.n, sp.st.acceptedRound)) return false;
   const sync = acc.logSync;
   const end = sync.syncIdx + sync.suffix.length + (sync.stopSign ? 1 : 0);
+  // A leader's log holds every decided entry, so a sync ending below our decided index was computed
+  // before we caught those entries up (CatchUp, in any ballot): also outdated.
+  if (end < sp.st.decidedIdx) return true;
+  if (!ballotEquals(acc.n, sp.st.acceptedRound)) return false;
   return end < sp.st.acceptedIdx;
 }
 
