@@ -48,7 +48,7 @@ export function catchUpInsteadOfSync<T, S>(
       pid: sp.pid,
       to,
       from: common,
-      to_idx: entriesEnd,
+      end: entriesEnd,
     });
     return false;
   }
