@@ -12,10 +12,10 @@ export interface PaxosStatus {
   phase: Phase;
   promise: Ballot;
   /**
-   * While leading: the highest ballot that a peer holding it as its own refused ours with. A server
-   * that crashed while leading keeps its own higher promise and refuses the current leader; leader
-   * election then takes a ballot above it (when nobody actually leads with it) so that server can
-   * rejoin. A follower that promised a leader which then crashed rejoins once that leader restarts.
+   * While leading: the highest ballot a peer refused ours with. A server that crashed while leading
+   * keeps its own higher promise, and a server that promised a leader which then died for good keeps
+   * that one; both refuse the current leader. Leader election then takes a ballot above it when
+   * nobody leads with it (no heartbeat shows a server happy under it), so that server can rejoin.
    */
   rejectedBy?: Ballot;
 }

@@ -52,4 +52,27 @@ describe('regressions', () => {
     c.crash(c.nodes.find((p) => p !== leader) as number);
     expect(c.aliveNodes().length).toBe(2);
   });
+
+  // Found by the fuzzer (issue 14; `pnpm fuzz` seed 12929 at core 0c91b2f, a minority down for good):
+  // H took a ballot above the leader's and only S promised it before H died. S then refused the
+  // leader, whose ballot is lower; the leader bumped its ballot only for a server refusing with its
+  // own ballot, so S stayed out of the cluster for good.
+  it('takes a ballot above the one a live server promised to a leader that is gone for good', () => {
+    const c = new Cluster({ seed: 12929, nodes: 5, serverConfig: { electionTickTimeout: 5, resendMessageTickTimeout: 20 } });
+    c.runUntil(() => {
+      const l = c.leader();
+      return l !== undefined && c.nodes.every((p) => c.replica(p).getCurrentLeader()?.pid === l && c.replica(p).getCurrentLeader()?.accepted);
+    }, 200, 'a stable leader');
+    const leader = c.leader() as number;
+    const [h, s] = c.nodes.filter((p) => p !== leader) as [number, number];
+    // H's Prepare reaches S only; then H dies.
+    for (const p of c.nodes) if (p !== h && p !== s) c.cut(h, p);
+    c.tryBecomeLeader(h);
+    c.runUntil(() => c.replica(s).getPromise().pid === h, 50, 'S promises H');
+    c.crash(h);
+    c.propose(leader, 'after');
+    const others = c.nodes.filter((p) => p !== h);
+    c.runUntil(() => others.every((p) => c.decidedValues(p).includes('after')), 400, 'S back in the cluster, deciding');
+    expect(c.replica(s).getCurrentLeader()?.accepted).toBe(true);
+  });
 });

@@ -178,12 +178,16 @@ export class BallotLeaderElection {
 
   /**
    * checkRejection: we lead, but a peer refuses us because it holds a higher promise that nobody
-   * leads with (it crashed while leading it). Take a ballot above it so that the peer can rejoin.
+   * leads with (it crashed while leading it, or promised a leader that is gone). Take a ballot above
+   * it so that the peer can rejoin — unless a server we hear holds that ballot, or is happy under a
+   * leader at least as high (a live leader beyond a middle server: competing would make us take turns).
    */
   private checkRejection(paxos?: PaxosStatus): void {
     const rejected = paxos?.rejectedBy;
     if (!rejected || !ballotEquals(this.leader, this.currentBallot) || !ballotGreater(rejected, this.currentBallot)) return;
     if (this.replies.some((r) => compareBallots(r.ballot, rejected) >= 0)) return;
+    // A server that crashed while leading may still report itself happy under its own old ballot.
+    if (this.replies.some((r) => r.happy && r.ballot.pid !== rejected.pid && compareBallots(r.leader, rejected) >= 0)) return;
     this.currentBallot.n = rejected.n + 1;
     this.leader = copyBallot(this.currentBallot);
     this.happy = true;

@@ -281,10 +281,10 @@ function decide<T, S>(sp: SequencePaxos<T, S>, decidedIdx: number): void {
 export function handleNotAccepted<T, S>(sp: SequencePaxos<T, S>, from: NodeId, n: Ballot): void {
   if (sp.role !== 'Leader' || compareBallots(sp.leaderState.nLeader, n) >= 0) return;
   sp.leaderState.lostPromise(from);
-  // Only a server refusing us with its *own* ballot is stranded (it crashed while leading it). A
-  // server refusing us for another leader's ballot may sit between two live leaders; bumping our
-  // ballot then would make the two leaders take turns.
-  if (n.pid === from && (!sp.rejectedBy || compareBallots(n, sp.rejectedBy) > 0)) sp.rejectedBy = copyBallot(n);
+  // Leader election decides whether to take a ballot above it: only when nobody leads with it (a
+  // server that crashed while leading, or one whose leader is gone for good), not when the refusing
+  // server sits between us and another live leader (the two would take turns).
+  if (!sp.rejectedBy || compareBallots(n, sp.rejectedBy) > 0) sp.rejectedBy = copyBallot(n);
 }
 
 /**
