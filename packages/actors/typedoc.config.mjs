@@ -4,6 +4,6 @@ import { packageOptions } from '../../scripts/typedoc-package.mjs';
 export default {
   ...packageOptions(import.meta.url),
   // File-local types that appear in exported signatures (xstate's System, the router's and the
-  // handover's message unions, replica-logic's Opened): their definitions are shown inline.
-  intentionallyNotExported: ['System', 'Message', 'Entry', 'Opened'],
+  // handover's message unions): their definitions are shown inline.
+  intentionallyNotExported: ['System', 'Message', 'Entry'],
 };
