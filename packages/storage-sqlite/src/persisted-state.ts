@@ -1,5 +1,6 @@
 import type { Database } from 'better-sqlite3';
 import { type Ballot, StorageError } from '@omnipaxos/core';
+import { readMeta } from './schema.js';
 
 /**
  * PersistedState is SqliteStorage's in-memory copy of the small state rows and the log bounds.
@@ -51,10 +52,12 @@ function parseBlob(path: string, key: string, v: unknown): Uint8Array | undefine
   return v;
 }
 
-/** loadState reads the replica state and checks that the log is one gap-free run of indices. */
+/**
+ * loadState reads the replica state (checking every state row's checksum) and checks that the log is
+ * one gap-free run of indices.
+ */
 export function loadState(db: Database, path: string): PersistedState {
-  const rows = db.prepare('SELECT key, value FROM meta').raw().all() as [string, unknown][];
-  const meta = new Map<string, unknown>(rows);
+  const meta: Map<string, unknown> = readMeta(db, path);
   const trimmedIdx = parseIndex(path, 'trimmedIdx', meta.get('trimmedIdx'));
   const bounds = db.prepare('SELECT min(idx), max(idx), count(*) FROM entries').raw().get() as [unknown, unknown, unknown];
   const [min, max, count] = bounds;

@@ -1,34 +1,16 @@
-import BetterSqlite3 from 'better-sqlite3';
 import type { Database, Statement } from 'better-sqlite3';
 import { type Ballot, type StopSign, type Storage, StorageError, type StorageOp, copyBallot } from '@omnipaxos/core';
 import { Packr } from 'msgpackr';
+import { ChecksumError, entryChecksum, metaChecksum } from './checksum.js';
 import { type Codec, msgpackCodec } from './codec.js';
+import { EntryTail, TAIL_BYTES, TAIL_ENTRIES } from './entry-tail.js';
+import { openDatabase } from './open-database.js';
 import { type MetaKey, type PersistedState, loadState } from './persisted-state.js';
-import { type StorageIdentity, initSchema } from './schema.js';
-import { EntryTail } from './entry-tail.js';
+import type { StorageIdentity } from './schema.js';
+import type { SqliteStorageOptions } from './storage-options.js';
 import { WalFile } from './wal-file.js';
 
-/** SqliteStorageOptions say where the database is, whose it is, and how values are encoded. */
-export interface SqliteStorageOptions<T, S> extends StorageIdentity {
-  /** Path of the database file (created if missing). */
-  path: string;
-  /** Codec for log entries; default msgpackr. */
-  codec?: Codec<T>;
-  /** Codec for snapshots; default msgpackr. */
-  snapshotCodec?: Codec<S>;
-  /** SQLite `synchronous` at commit: 'full' (default) fsyncs on every flush; 'off' is for tests only. */
-  synchronous?: 'full' | 'normal' | 'off';
-  /**
-   * With `synchronous: 'full'` (default true): `flush()` commits without syncing inside SQLite and then
-   * fdatasyncs the write-ahead log on libuv's thread pool, resolving once it is durable. Same
-   * durability as syncing in the commit (SQLite runs with `synchronous=NORMAL`, which still syncs
-   * around every checkpoint), but the event loop keeps running during the fsync. `flushSync()` syncs
-   * before it returns either way.
-   */
-  backgroundSync?: boolean;
-  /** Run `PRAGMA quick_check` on open (default true). */
-  verify?: boolean;
-}
+export type { SqliteStorageOptions } from './storage-options.js';
 
 type StatementName =
   | 'begin' | 'commit' | 'savepoint' | 'release' | 'rollbackTo' | 'insert'
@@ -51,6 +33,12 @@ function describe(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
+/** isDiskError is true for SQLite errors that mean the disk failed rather than the request was bad. */
+function isDiskError(err: unknown): boolean {
+  const code = (err as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' && /^SQLITE_(FULL|IOERR|CORRUPT|NOTADB|CANTOPEN|READONLY)/.test(code);
+}
+
 /**
  * SqliteStorage is a durable Storage on SQLite (better-sqlite3, WAL). Writes go into one open
  * transaction; `flush()` commits it with a durable sync, so one fsync covers a whole batch. Reads see
@@ -67,6 +55,9 @@ export class SqliteStorage<T, S = never> implements Storage<T, S> {
   readonly path: string;
   /** identity is the cluster and pid this database belongs to. */
   readonly identity: StorageIdentity;
+  /** storageId names this database (a random id made when it was created), as its identity file records. */
+  readonly storageId: string;
+  private readonly onFailure: ((error: StorageError) => void) | undefined;
   private readonly db: Database;
   private readonly codec: Codec<T>;
   private readonly snapshotCodec: Codec<S>;
@@ -86,18 +77,23 @@ export class SqliteStorage<T, S = never> implements Storage<T, S> {
     this.identity = { clusterId: options.clusterId, pid: options.pid };
     this.codec = options.codec ?? msgpackCodec<T>();
     this.snapshotCodec = options.snapshotCodec ?? msgpackCodec<S>();
-    let db: Database | undefined;
+    const synchronous = options.synchronous ?? 'full';
+    const background = synchronous === 'full' && (options.backgroundSync ?? true);
+    this.onFailure = options.onFailure;
+    const opened = openDatabase({
+      path: options.path,
+      clusterId: options.clusterId,
+      pid: options.pid,
+      synchronous,
+      background,
+      verify: options.verify ?? true,
+      forceNewIdentity: options.forceNewIdentity ?? false,
+      maxSizeBytes: options.maxSizeBytes,
+    });
+    const db = opened.db;
+    this.storageId = opened.storageId;
+    this.wal = background ? new WalFile(opened.walPath) : undefined;
     try {
-      db = new BetterSqlite3(options.path);
-      db.pragma('journal_mode = WAL');
-      const synchronous = options.synchronous ?? 'full';
-      const background = synchronous === 'full' && (options.backgroundSync ?? true);
-      // NORMAL syncs the log before and the database after each checkpoint; we sync each commit.
-      db.pragma(`synchronous = ${background ? 'NORMAL' : synchronous.toUpperCase()}`);
-      // The log sits next to the file SQLite really opened (a symlink or a relative path resolved).
-      const file = (db.pragma('database_list') as { name: string; file: string }[]).find((d) => d.name === 'main')?.file;
-      this.wal = background ? new WalFile(`${file || options.path}-wal`) : undefined;
-      initSchema(db, options.path, this.identity, options.verify ?? true);
       this.state = loadState(db, options.path);
       this.stmt = {
         begin: db.prepare('BEGIN IMMEDIATE'),
@@ -105,22 +101,22 @@ export class SqliteStorage<T, S = never> implements Storage<T, S> {
         savepoint: db.prepare('SAVEPOINT w'),
         release: db.prepare('RELEASE w'),
         rollbackTo: db.prepare('ROLLBACK TO w'),
-        insert: db.prepare('INSERT INTO entries (idx, data) VALUES (?, ?)'),
+        insert: db.prepare('INSERT INTO entries (idx, data, crc) VALUES (?, ?, ?)'),
         deleteFrom: db.prepare('DELETE FROM entries WHERE idx >= ?'),
         deleteBefore: db.prepare('DELETE FROM entries WHERE idx < ?'),
-        range: db.prepare('SELECT data FROM entries WHERE idx >= ? AND idx < ? ORDER BY idx').pluck(),
-        putMeta: db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)'),
+        range: db.prepare('SELECT idx, data, crc FROM entries WHERE idx >= ? AND idx < ? ORDER BY idx').raw(),
+        putMeta: db.prepare('INSERT OR REPLACE INTO meta (key, value, crc) VALUES (?, ?, ?)'),
         deleteMeta: db.prepare('DELETE FROM meta WHERE key = ?'),
       };
     } catch (err) {
-      db?.close();
+      db.close();
       if (err instanceof StorageError) throw err;
       throw new StorageError(`${options.path}: cannot open storage (corrupt or not a database?): ${describe(err)}`, {
         cause: err,
       });
     }
     this.db = db;
-    this.tail = new EntryTail<T>(this.state.logEnd);
+    this.tail = new EntryTail<T>(this.state.logEnd, options.tailEntries ?? TAIL_ENTRIES, options.tailBytes ?? TAIL_BYTES);
   }
 
   writeAtomically(ops: StorageOp<T, S>[]): void {
@@ -181,10 +177,15 @@ export class SqliteStorage<T, S = never> implements Storage<T, S> {
     if (!(start < end)) return [];
     const recent = this.tail.read(start, end);
     if (recent !== undefined) return recent;
+    const rows = this.read('getEntries', () => this.stmt.range.all(start, end) as [number, Uint8Array, unknown][]);
+    for (let i = 0; i < rows.length; i++) {
+      const row = rows[i] as [number, Uint8Array, unknown];
+      // Damaged bytes are never served: the storage fails for good, naming the file and the index.
+      if (row[2] !== entryChecksum(row[0], row[1])) throw this.failWith(new ChecksumError(this.path, { index: row[0] }));
+    }
     return this.read('getEntries', () => {
-      const rows = this.stmt.range.all(start, end) as Uint8Array[];
       const out = new Array<T>(rows.length);
-      for (let i = 0; i < rows.length; i++) out[i] = this.codec.decode(rows[i] as Uint8Array);
+      for (let i = 0; i < rows.length; i++) out[i] = this.codec.decode((rows[i] as [number, Uint8Array, unknown])[1]);
       return out;
     });
   }
@@ -321,9 +322,24 @@ export class SqliteStorage<T, S = never> implements Storage<T, S> {
     if (this.failure) throw this.failure;
   }
 
-  private fail(message: string, cause: unknown): StorageError {
-    this.failure = new StorageError(`${this.path}: ${message}; reopen the storage`, { cause });
+  /** getFailure returns the error that failed this storage for good, if any (every call then throws it). */
+  getFailure(): StorageError | undefined {
     return this.failure;
+  }
+
+  private fail(message: string, cause: unknown): StorageError {
+    return this.failWith(new StorageError(`${this.path}: ${message}; reopen the storage`, { cause }));
+  }
+
+  private failWith(error: StorageError): StorageError {
+    if (this.failure) return this.failure;
+    this.failure = error;
+    try {
+      this.onFailure?.(error);
+    } catch {
+      // the owner's callback must not change what the caller sees
+    }
+    return error;
   }
 
   private read<R>(what: string, fn: () => R): R {
@@ -362,8 +378,10 @@ export class SqliteStorage<T, S = never> implements Storage<T, S> {
           throw new Error('SQLite rolled back the open transaction');
         }
       } catch (rollbackErr) {
-        throw this.fail(`${what} failed and unflushed writes were lost: ${describe(rollbackErr)}`, err);
+        throw this.fail(`${what} failed (${describe(err)}) and unflushed writes were lost: ${describe(rollbackErr)}`, err);
       }
+      // The disk refused the write (full, I/O error, read-only, damaged): no later write can be trusted.
+      if (isDiskError(err)) throw this.fail(`${what} failed: the disk refused the write: ${describe(err)}`, err);
       if (err instanceof StorageError) throw err;
       throw new StorageError(`${this.path}: ${what} failed: ${describe(err)}`, { cause: err });
     }
@@ -371,15 +389,21 @@ export class SqliteStorage<T, S = never> implements Storage<T, S> {
 
   private putMeta(key: MetaKey, value: string | number | Buffer | undefined): void {
     if (value === undefined) this.stmt.deleteMeta.run(key);
-    else this.stmt.putMeta.run(key, value);
+    else this.stmt.putMeta.run(key, value, metaChecksum(key, value));
   }
 
   private insertEntries(entries: T[]): void {
-    const insert = this.stmt.insert!;
+    const insert = this.stmt.insert;
     let idx = this.state.logEnd;
-    for (let i = 0; i < entries.length; i++) insert.run(idx++, toBlob(this.codec.encode(entries[i] as T)));
+    const sizes = new Array<number>(entries.length);
+    for (let i = 0; i < entries.length; i++) {
+      const blob = toBlob(this.codec.encode(entries[i] as T));
+      sizes[i] = blob.byteLength;
+      insert.run(idx, blob, entryChecksum(idx, blob));
+      idx++;
+    }
     this.state.logEnd = idx;
-    this.tail.append(entries);
+    this.tail.append(entries, sizes);
   }
 
   /** apply performs one op inside the current savepoint, keeping `state` equal to the rows. */

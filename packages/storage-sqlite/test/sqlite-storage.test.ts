@@ -161,7 +161,7 @@ describe('SqliteStorage opening', () => {
     const db = new BetterSqlite3(path);
     db.prepare("UPDATE meta SET value = 'garbage' WHERE key = 'promise'").run();
     db.close();
-    expect(() => open(path)).toThrow(/corrupt promise/);
+    expect(() => open(path)).toThrow(/checksum mismatch in state row 'promise'/);
   });
 });
 
