@@ -24,7 +24,7 @@ export { electionActorLogic } from './children/election-actor.js';
 export { DEFAULT_SUPERVISION, type SupervisionPolicy } from './supervisor/supervision-policy.js';
 export type { ReplicaSettings, SupervisorInput } from './supervisor/supervisor-input.js';
 export { replicaSupervisor } from './supervisor/supervisor-machine.js';
-export { type CreateReplicaOptions, type Replica, type ReplicaClock, crashReplica, createReplica } from './replica/replica.js';
+export { type CreateReplicaOptions, DEFAULT_RETAIN_DECIDED_BYTES, type Replica, type ReplicaClock, crashReplica, createReplica } from './replica/replica.js';
 export type { ConfigSummary, MigrationMessage, MigrationMsg, SegmentUnavailableReason, WireMessage } from './reconfiguration/migration-messages.js';
 export { isMigrationMessage } from './reconfiguration/migration-messages.js';
 export { validateMigrationMessage } from './reconfiguration/migration-validate.js';

@@ -42,3 +42,4 @@ export {
   SegmentPuller,
 } from './reconfiguration/segment-puller.js';
 export { Handover, type HandleResult, type HandoverHost, type HandoverOptions } from './reconfiguration/handover.js';
+export { DecidedRetention } from './replica/decided-retention.js';

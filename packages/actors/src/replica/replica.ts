@@ -1,6 +1,7 @@
 import type { ClusterConfig, NodeId } from '@omnipaxos/core';
 import { nanoid } from 'nanoid';
 import { type Actor, type ActorOptions, createActor } from 'xstate';
+import { DecidedRetention } from './decided-retention.js';
 import { ReplicaError, SupervisionError } from '../errors.js';
 import type { ClientRequest } from '../events.js';
 import type { SupervisorInput } from '../supervisor/supervisor-input.js';
@@ -23,7 +24,15 @@ export interface CreateReplicaOptions<T> extends SupervisorInput<T> {
    * they are delivered, so the replica does not hold a second copy of the whole log.
    */
   retainDecided?: number;
+  /**
+   * The most bytes of decided entries the client object keeps (approximate size, see estimateSize;
+   * default 64 MiB), beside the `retainDecided` count: large entries are not kept by the thousand.
+   */
+  retainDecidedBytes?: number;
 }
+
+/** DEFAULT_RETAIN_DECIDED_BYTES is the default byte bound on the decided entries a Replica keeps (64 MiB). */
+export const DEFAULT_RETAIN_DECIDED_BYTES = 64 * 1024 * 1024;
 
 /** Replica is the client API of one node: append, observe decided entries and leaders, stop. */
 export interface Replica<T> {
@@ -113,7 +122,7 @@ interface Slot {
  * Appends made in the same microtask go to the supervisor as one `omnipaxos.append` batch.
  */
 export function createReplica<T>(options: CreateReplicaOptions<T>): Replica<T> {
-  const { clock, onListenerError, retainDecided = Infinity, ...input } = options;
+  const { clock, onListenerError, retainDecided = Infinity, retainDecidedBytes = DEFAULT_RETAIN_DECIDED_BYTES, ...input } = options;
   const actor = createActor(supervisorLogic<T>(), {
     input,
     ...(clock ? { clock } : {}),
@@ -126,7 +135,7 @@ export function createReplica<T>(options: CreateReplicaOptions<T>): Replica<T> {
   const ridPrefix = nanoid(4);
   let ridCounter = 0;
   const waiters = new Map<string, Slot>();
-  let decided: DecidedItem<T>[] = [];
+  const decided = new DecidedRetention<DecidedItem<T>>(retainDecided, retainDecidedBytes);
   const decidedListeners = new Set<{ fromIdx: number; fn: (item: DecidedItem<T>) => void }>();
   const leaderListeners = new Set<(leader: NodeId | undefined) => void>();
   const escalationListeners = new Set<(error: Error) => void>();
@@ -163,7 +172,7 @@ export function createReplica<T>(options: CreateReplicaOptions<T>): Replica<T> {
   actor.on('omnipaxos.delivered', (e) => {
     const items = e.items;
     for (const item of items) {
-      if (retainDecided > 0) decided.push(item);
+      decided.push(item);
       const rid = item.rid;
       if (rid === undefined) continue;
       const w = waiters.get(rid);
@@ -183,7 +192,6 @@ export function createReplica<T>(options: CreateReplicaOptions<T>): Replica<T> {
         }
       }
     }
-    if (decided.length > retainDecided * 2 + 1024) decided = decided.slice(-retainDecided);
   });
   actor.on('omnipaxos.failed', (e) => {
     for (const rid of e.rids) {
@@ -229,8 +237,7 @@ export function createReplica<T>(options: CreateReplicaOptions<T>): Replica<T> {
       actor.send(metadata ? { type: 'omnipaxos.reconfigure', nextConfig: next, metadata } : { type: 'omnipaxos.reconfigure', nextConfig: next });
     },
     onDecided(fromIdx, fn) {
-      if (decided.length > retainDecided) decided = decided.slice(-retainDecided);
-      for (const item of decided) if (item.idx >= fromIdx) safely(() => fn(item));
+      for (const item of decided.list()) if (item.idx >= fromIdx) safely(() => fn(item));
       const l = { fromIdx, fn };
       decidedListeners.add(l);
       return () => decidedListeners.delete(l);
@@ -244,7 +251,7 @@ export function createReplica<T>(options: CreateReplicaOptions<T>): Replica<T> {
       return () => escalationListeners.delete(fn);
     },
     getLeader: () => leader,
-    getDecided: () => (decided.length > retainDecided ? (decided = decided.slice(-retainDecided)) : decided),
+    getDecided: () => decided.list(),
     compact(upTo) {
       actor.send(upTo === undefined ? { type: 'omnipaxos.compact' } : { type: 'omnipaxos.compact', upToConfigurationId: upTo });
     },
