@@ -17,6 +17,14 @@ export interface ServerArgs {
   configurationId: number;
   /** `--join` (or `--joining`): this node joins `configurationId` by reconfiguration (pulls the earlier log first). */
   joining: boolean;
+  /**
+   * `--force-new-identity`: start from a new, empty database although the data folder held one that is
+   * now missing, empty or unreadable. Refused for clusters of fewer than three nodes (no other quorum
+   * holds what this node promised); see docs/kv-store.md for the risk with three or more.
+   */
+  forceNewIdentity: boolean;
+  /** `--max-db-bytes`: cap on each database's size; a write beyond it fails as a full disk does (quotas, tests). */
+  maxDatabaseBytes?: number;
   /** `--tick-ms` (default 10). */
   tickMs: number;
   /** Client authentication, client-surface TLS and connection limits (see security-args.ts). */
@@ -88,6 +96,18 @@ export function parseServerArgs(argv: string[]): ServerArgs {
   const tickMs = Number(f.get('tick-ms') ?? 10);
   if (!Number.isSafeInteger(configurationId) || configurationId < 1) throw new Error('--config-id must be a positive integer');
   if (!(tickMs > 0)) throw new Error('--tick-ms must be positive');
+  const forceNewIdentity = f.get('force-new-identity') === 'true';
+  if (forceNewIdentity && nodes.length < 3) {
+    throw new Error(
+      `--force-new-identity is refused in a cluster of ${nodes.length} node(s): no quorum of the others holds what this node ` +
+        'promised and accepted, so starting it blank can lose acknowledged writes. Restore its database instead',
+    );
+  }
+  const maxDb = f.get('max-db-bytes');
+  const maxDatabaseBytes = maxDb === undefined ? undefined : Number(maxDb);
+  if (maxDatabaseBytes !== undefined && !(Number.isSafeInteger(maxDatabaseBytes) && maxDatabaseBytes > 0)) {
+    throw new Error(`--max-db-bytes must be a positive integer, got ${JSON.stringify(maxDb)}`);
+  }
   const http = parseAddress(f.get('http') ?? '127.0.0.1:0');
   const client = addressFlag(f, 'client', '127.0.0.1:0');
   if (client.port !== 0 && client.port === http.port && client.host === http.host) {
@@ -103,6 +123,8 @@ export function parseServerArgs(argv: string[]): ServerArgs {
     ...(ca !== undefined && cert !== undefined && key !== undefined ? { tls: { ca, cert, key } } : {}),
     configurationId,
     joining: f.get('joining') === 'true' || f.get('join') === 'true',
+    forceNewIdentity,
+    ...(maxDatabaseBytes !== undefined ? { maxDatabaseBytes } : {}),
     tickMs,
     security: parseSecurityArgs(f),
   };

@@ -8,7 +8,10 @@ export interface KvStatusBody {
   leader: number | null;
   ballot: { configId: number; n: number; priority: number; pid: number } | null;
   configuration: { configurationId: number; nodes: number[] };
-  mode: 'running' | 'joining' | 'retired' | 'stopped';
+  mode: 'running' | 'joining' | 'retired' | 'stopped' | 'failed';
+  /** Why the node failed (mode `failed`). */
+  failure?: string;
+  memory?: { rss: number; heapUsed: number };
   decidedIdx: number;
   keys: number;
   links: Record<string, string>;

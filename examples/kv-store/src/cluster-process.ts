@@ -26,7 +26,7 @@ export interface ReplicaSpec {
   tls?: { ca: string; cert: string; key: string };
   /** Extra node flags for the replica process (e.g. `--cpu-prof`). */
   nodeArgs?: string[];
-  /** Extra server flags (e.g. `--users`, `--client-tls-cert`, `--max-connections`: see docs/security.md). */
+  /** Extra server flags (e.g. `--users`, `--client-tls-cert`, `--max-connections`: see docs/security.md; `--force-new-identity`, `--max-db-bytes 262144`). */
   serverArgs?: string[];
 }
 

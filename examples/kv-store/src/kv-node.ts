@@ -50,6 +50,19 @@ export interface KvNodeOptions {
    * large for a frame or undecodable); default: JSON lines on stderr, warnings and errors only.
    */
   logger?: Logger;
+  /** How many bytes of the latest decided entries `log()` keeps (approximate, default 64 MiB). */
+  retainLogBytes?: number;
+  /**
+   * Start from a new, empty database although this data folder held one that is now missing, empty
+   * or unreadable (`--force-new-identity`; damaged files are moved aside). See docs/kv-store.md.
+   */
+  forceNewIdentity?: boolean;
+  /** Cap on each database's size in bytes: a write beyond it fails as a full disk does (tests, quotas). */
+  maxDatabaseBytes?: number;
+  /** Most bytes of commands (keys and values) waiting to be decided before new ones are refused (default 256 MiB). */
+  maxInFlightBytes?: number;
+  /** Where the node reports what goes wrong (one line each; default: a JSON line on stderr). */
+  log?: (line: string) => void;
 }
 
 /** CatchUpProgress is a joining replica's pull of the earlier log (from its `omnipaxos.catchUp` events). */
@@ -89,8 +102,15 @@ export interface KvStatus {
   ballot: Ballot | null;
   /** The configuration this node runs (its id and nodes). */
   configuration: { configurationId: number; nodes: NodeId[] };
-  /** `running`, `joining` (pulling the earlier log), `retired` (removed by a reconfiguration) or `stopped`. */
-  mode: 'running' | 'joining' | 'retired' | 'stopped';
+  /**
+   * `running`, `joining` (pulling the earlier log), `retired` (removed by a reconfiguration), `stopped`,
+   * or `failed`: the disk failed (see `failure`); the node stopped voting and serving, restart it.
+   */
+  mode: 'running' | 'joining' | 'retired' | 'stopped' | 'failed';
+  /** Why the node failed (mode `failed`): the storage's error, naming the file. */
+  failure?: string;
+  /** This process's memory in bytes (`process.memoryUsage()`: rss and V8 heap used). */
+  memory?: { rss: number; heapUsed: number };
   /** Entries applied to the state machine (= the decided index of the application's log). */
   decidedIdx: number;
   keys: number;
@@ -143,6 +163,10 @@ export class KvNode {
   /** membership runs validated membership changes through this replica (POST /members, /reconfigure). */
   readonly membership: Membership;
   private restarts = 0;
+  private failure: string | undefined;
+  /** Approximate bytes of this node's commands appended and not yet decided (see maxInFlightBytes). */
+  private inFlightBytes = 0;
+  private readonly maxInFlightBytes: number;
 
   private constructor(
     readonly pid: NodeId,
@@ -155,6 +179,7 @@ export class KvNode {
     this.record = record;
     this.config = { ...record.current, nodes: [...record.current.nodes] };
     this.mode = record.retired ? 'retired' : o.joining === true ? 'joining' : 'running';
+    this.maxInFlightBytes = o.maxInFlightBytes ?? 256 * 1024 * 1024;
     for (const [p, a] of Object.entries(record.peers)) this.peers.set(Number(p), a);
     this.membership = new Membership({
       pid,
@@ -183,12 +208,12 @@ export class KvNode {
       this.saveRecord();
     });
     replica.actor.on('omnipaxos.restarted', () => this.restarts++);
-    replica.actor.subscribe({ complete: () => (this.mode = this.mode === 'stopped' ? 'stopped' : 'retired'), error: () => undefined });
+    replica.actor.subscribe({ complete: () => (this.mode = this.mode === 'stopped' || this.mode === 'failed' ? this.mode : 'retired'), error: () => undefined });
   }
 
   /** currentMode is the mode, `retired` as soon as a decided stop sign ended our configuration without us. */
   private currentMode(): KvStatus['mode'] {
-    if (this.mode === 'stopped') return 'stopped';
+    if (this.mode === 'stopped' || this.mode === 'failed') return this.mode;
     const s = this.replica.actor.getSnapshot();
     return s.context.mode === 'handover' || s.output?.reason === 'retired' ? 'retired' : this.mode;
   }
@@ -294,11 +319,28 @@ export class KvNode {
     };
     for (const [p, a] of Object.entries(o.peers)) record.peers[p] = `${a.host}:${a.port}`;
     const storages = new Map<number, Store>();
+    const log = o.log ?? ((line: string) => process.stderr.write(`${JSON.stringify({ pid: o.pid, error: line })}\n`));
+    // A storage that fails for good (full disk, I/O error, damaged bytes) fails the node: see diskFailed.
+    const failed: { node?: KvNode; early?: Error } = {};
+    const onFailure = (err: Error): void => {
+      log(`storage failed: ${err.message}`);
+      if (failed.node) failed.node.diskFailed(err);
+      else failed.early ??= err;
+    };
     const storageFor = (configurationId: number): Store => {
       let s = storages.get(configurationId);
       if (s === undefined) {
         const file = configurationId === 1 ? `replica-${o.pid}.sqlite` : `replica-${o.pid}-config-${configurationId}.sqlite`;
-        s = withGroupCommit(openSqliteStorage<ReplicatedEntry<KvCommand>>({ path: join(o.dataDir, file), clusterId, pid: o.pid }));
+        s = withGroupCommit(
+          openSqliteStorage<ReplicatedEntry<KvCommand>>({
+            path: join(o.dataDir, file),
+            clusterId,
+            pid: o.pid,
+            onFailure,
+            ...(o.forceNewIdentity === true ? { forceNewIdentity: true } : {}),
+            ...(o.maxDatabaseBytes !== undefined ? { maxSizeBytes: o.maxDatabaseBytes } : {}),
+          }),
+        );
         storages.set(configurationId, s);
       }
       return s;
@@ -333,11 +375,28 @@ export class KvNode {
       retainDecided: o.retainLog ?? 100_000,
       // The configuration this replica runs survives restarts (the command line names the first one).
       historyStore: new FileHistoryStore(join(o.dataDir, `replica-${o.pid}-history.json`)),
+      ...(o.retainLogBytes !== undefined ? { retainDecidedBytes: o.retainLogBytes } : {}),
       ...(o.joining === true ? { joining: true } : {}),
     });
     const node = new KvNode(o.pid, replica, transport, storages, o, record);
     node.saveRecord();
+    failed.node = node;
+    if (failed.early) node.diskFailed(failed.early);
     return node;
+  }
+
+  /**
+   * diskFailed stops this node for good after its storage failed (ENOSPC, EIO, a damaged entry): it
+   * stops voting and answering as a replica (the replica and the transport shut down, so the others
+   * elect around it) and `/status` shows `mode: "failed"` with the reason. Restart the process once
+   * the disk is fixed: what was acknowledged was flushed before, and the restart recovers it.
+   */
+  diskFailed(err: Error): void {
+    if (this.mode === 'failed') return;
+    this.mode = 'failed';
+    this.failure = err.message;
+    // Not inside the storage call that failed (it may run inside the replica's own transition).
+    setImmediate(() => void this.replica.stop().then(() => this.transport.close()).catch(() => undefined));
   }
 
   /**
@@ -351,7 +410,19 @@ export class KvNode {
   }
 
   private async run(command: KvCommand): Promise<{ idx: number; result: KvResult }> {
-    const { idx } = await this.replica.append(command);
+    if (this.mode === 'failed') throw new Error(`replica ${this.pid} failed: ${this.failure ?? 'disk failure'}`);
+    // The commands waiting here are held in memory until decided: bounded in bytes, not only by count.
+    const size = commandBytes(command);
+    if (this.inFlightBytes > 0 && this.inFlightBytes + size > this.maxInFlightBytes) {
+      throw new Error(`replica ${this.pid} is busy: ${this.inFlightBytes} bytes of commands in flight (limit ${this.maxInFlightBytes}); retry later`);
+    }
+    this.inFlightBytes += size;
+    const { idx } = await this.replica
+      .append(command)
+      .catch((err: unknown) => {
+        throw this.mode === 'failed' ? new Error(`replica ${this.pid} failed: ${this.failure ?? 'disk failure'}`) : err;
+      })
+      .finally(() => (this.inFlightBytes -= size));
     const result = this.results.get(idx);
     this.results.delete(idx);
     if (result === undefined) throw new Error(`entry ${idx} was decided but not applied`);
@@ -391,6 +462,8 @@ export class KvNode {
       ballot,
       configuration: { configurationId: this.config.configurationId, nodes: [...this.config.nodes] },
       mode,
+      ...(this.failure !== undefined ? { failure: this.failure } : {}),
+      memory: { rss: process.memoryUsage.rss(), heapUsed: process.memoryUsage().heapUsed },
       decidedIdx: this.state.applied,
       keys: this.state.size,
       links,
@@ -442,11 +515,19 @@ export class KvNode {
 
   /** stop shuts the replica, the transport and the storage down. */
   async stop(): Promise<void> {
-    this.mode = 'stopped';
+    if (this.mode !== 'failed') this.mode = 'stopped';
     await this.replica.stop();
     await this.transport.close();
     for (const s of this.storages.values()) s.close();
   }
+}
+
+/** commandBytes approximates the memory a command holds: its strings' lengths plus a small overhead. */
+function commandBytes(c: KvCommand): number {
+  let n = 64 + c.key.length;
+  if ('value' in c && typeof c.value === 'string') n += c.value.length;
+  if ('expected' in c && typeof c.expected === 'string') n += c.expected.length;
+  return n;
 }
 
 function entriesOf(msg: { type: string }): unknown[] {

@@ -33,6 +33,8 @@ async function main(): Promise<void> {
     logger: stderrLogger(isLogLevel(process.env.KV_LOG_LEVEL) ? process.env.KV_LOG_LEVEL : 'warn', { pid: args.pid }),
     configurationId: args.configurationId,
     joining: args.joining,
+    forceNewIdentity: args.forceNewIdentity,
+    ...(args.maxDatabaseBytes !== undefined ? { maxDatabaseBytes: args.maxDatabaseBytes } : {}),
     tickMs: args.tickMs,
     ...(tls ? { tls } : {}),
   });

@@ -60,6 +60,8 @@ export class ProcessCluster {
   readonly procs = new Map<number, ReplicaProcess>();
   readonly urls = new Map<number, string>();
   readonly specs = new Map<number, ReplicaSpec>();
+  /** Extra server flags per pid, after `serverArgs` (set before `startAll` or a `start`). */
+  readonly serverArgsFor = new Map<number, string[]>();
   /** TLS files per pid (set before `startAll`): replicas then talk mutual TLS. */
   readonly tls = new Map<number, { ca: string; cert: string; key: string }>();
   /** Extra server flags for every replica (set before `startAll`), e.g. `--users` or `--client-tls-cert`. */
@@ -98,7 +100,7 @@ export class ProcessCluster {
   async start(pid: number): Promise<void> {
     const spec = this.specs.get(pid);
     if (spec === undefined) throw new Error(`no spec for ${pid}`);
-    const proc = spawnReplica(spec);
+    const proc = spawnReplica({ ...spec, serverArgs: [...(spec.serverArgs ?? []), ...(this.serverArgsFor.get(pid) ?? [])] });
     this.procs.set(pid, proc);
     this.urls.set(pid, await proc.ready);
   }
