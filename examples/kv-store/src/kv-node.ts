@@ -119,7 +119,7 @@ export interface KvStatus {
   transport: TransportStats;
   // The fields below are for observers such as the scope (docs/scope.md); optional so test doubles may omit them.
   /** `leader`, `follower`, `recovering` (joining, or no leader known yet), `retired` or `stopped`. */
-  role?: 'leader' | 'follower' | 'recovering' | 'retired' | 'stopped';
+  role?: 'leader' | 'follower' | 'recovering' | 'retired' | 'stopped' | 'failed';
   /** The round of the entries this node accepted (the leader's ballot it last accepted from), from its storage. */
   acceptedRound?: Ballot | null;
   /** The current configuration's log: its decided index, accepted end (stop sign included) and compacted index. */
@@ -454,7 +454,7 @@ export class KvNode {
     const leader = this.replica.getLeader() ?? null;
     const connected = this.config.nodes.filter((p) => p === this.pid || links[p] === 'connected').length;
     const mode = this.currentMode();
-    const role: KvStatus['role'] = mode === 'retired' || mode === 'stopped' ? mode
+    const role: KvStatus['role'] = mode === 'retired' || mode === 'stopped' || mode === 'failed' ? mode
       : mode === 'joining' || leader === null ? 'recovering' : leader === this.pid ? 'leader' : 'follower';
     return {
       pid: this.pid,
