@@ -47,7 +47,8 @@ export interface KvNodeOptions {
   client?: string;
   /**
    * Diagnostics of the replication transport (links up and down, refused connections, messages too
-   * large for a frame or undecodable); default: JSON lines on stderr, warnings and errors only.
+   * large for a frame or undecodable) and a failed storage; default: JSON lines on stderr, warnings
+   * and errors only.
    */
   logger?: Logger;
   /** How many bytes of the latest decided entries `log()` keeps (approximate, default 64 MiB). */
@@ -61,8 +62,6 @@ export interface KvNodeOptions {
   maxDatabaseBytes?: number;
   /** Most bytes of commands (keys and values) waiting to be decided before new ones are refused (default 256 MiB). */
   maxInFlightBytes?: number;
-  /** Where the node reports what goes wrong (one line each; default: a JSON line on stderr). */
-  log?: (line: string) => void;
 }
 
 /** CatchUpProgress is a joining replica's pull of the earlier log (from its `omnipaxos.catchUp` events). */
@@ -319,11 +318,11 @@ export class KvNode {
     };
     for (const [p, a] of Object.entries(o.peers)) record.peers[p] = `${a.host}:${a.port}`;
     const storages = new Map<number, Store>();
-    const log = o.log ?? ((line: string) => process.stderr.write(`${JSON.stringify({ pid: o.pid, error: line })}\n`));
+    const logger = o.logger ?? stderrLogger('warn', { pid: o.pid });
     // A storage that fails for good (full disk, I/O error, damaged bytes) fails the node: see diskFailed.
     const failed: { node?: KvNode; early?: Error } = {};
     const onFailure = (err: Error): void => {
-      log(`storage failed: ${err.message}`);
+      logger.error('storage failed: this replica stops voting and serving; restart it once the disk is fixed', { error: err.message });
       if (failed.node) failed.node.diskFailed(err);
       else failed.early ??= err;
     };
@@ -356,7 +355,7 @@ export class KvNode {
       // Reconfiguration handover messages (ReconfigInit, segments) cross processes too.
       extraKinds: { Migration: validateMigrationMessage },
       ...(o.tls ? { tls: o.tls } : {}),
-      logger: o.logger ?? stderrLogger('warn', { pid: o.pid }),
+      logger,
     });
     try {
       await transport.start();
