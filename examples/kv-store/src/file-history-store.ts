@@ -1,28 +1,6 @@
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { writeJsonDurably } from '@omnipaxos/storage-sqlite';
 import type { HistoryStore, PersistedHistory } from '@omnipaxos/actors';
-
-/**
- * writeJsonDurably replaces `file` with `value` as JSON: written to a temporary file, fsynced, renamed
- * over the old one, and the folder fsynced, so a crash leaves either the old or the new record.
- */
-export function writeJsonDurably(file: string, value: unknown): void {
-  const tmp = `${file}.tmp`;
-  const fd = openSync(tmp, 'w');
-  try {
-    writeSync(fd, `${JSON.stringify(value, null, 2)}\n`);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, file);
-  const dir = openSync(dirname(file), 'r');
-  try {
-    fsyncSync(dir);
-  } finally {
-    closeSync(dir);
-  }
-}
 
 /** readJson reads a JSON file written by writeJsonDurably, or undefined if there is none; throws on a damaged one. */
 export function readJson(file: string): unknown {

@@ -1,7 +1,8 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { NodeId } from '@omnipaxos/core';
-import { readJson, writeJsonDurably } from './file-history-store.js';
+import { writeJsonDurably } from '@omnipaxos/storage-sqlite';
+import { readJson } from './file-history-store.js';
 
 /** ConfigurationView is a configuration's id and nodes. */
 export interface ConfigurationView {

@@ -1,6 +1,6 @@
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { StorageError } from '@omnipaxos/core';
+import { writeJsonDurably } from './durable-file.js';
 import type { StorageIdentity } from './schema.js';
 
 /**
@@ -43,20 +43,5 @@ export function readIdentityFile(dbPath: string): IdentityRecord | undefined {
 
 /** writeIdentityFile writes the record durably (temp file, fsync, rename, fsync of the folder). */
 export function writeIdentityFile(dbPath: string, record: IdentityRecord): void {
-  const file = identityFilePath(dbPath);
-  const tmp = `${file}.tmp`;
-  const fd = openSync(tmp, 'w');
-  try {
-    writeSync(fd, `${JSON.stringify(record, null, 2)}\n`);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, file);
-  const dir = openSync(dirname(file), 'r');
-  try {
-    fsyncSync(dir);
-  } finally {
-    closeSync(dir);
-  }
+  writeJsonDurably(identityFilePath(dbPath), record);
 }
