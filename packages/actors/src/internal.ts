@@ -18,7 +18,9 @@ export { type ChildActorInput, PaxosDriver, type PaxosActorInput, type ReportTar
 export { ElectionDriver, type ElectionActorInput } from './children/election-actor.js';
 export { driverLogic, type Driver, type DriverSnapshot } from './children/actor-logic.js';
 export { NodeLink, type ChildRef } from './network/node-link.js';
-export { LinkBandwidth, estimateSize } from './network/link-bandwidth.js';
+export { LinkBandwidth } from './network/link-bandwidth.js';
+/** estimateSize is core's estimate of a value's encoded size (re-exported here for existing imports). */
+export { estimateSize } from '@omnipaxos/core';
 export { DedupFilter } from './replica/dedup-filter.js';
 export { RequestBook } from './replica/request-book.js';
 export { type RestartDecision, decideRestart } from './supervisor/supervision-policy.js';
@@ -41,5 +43,5 @@ export {
   type PullerOptions,
   SegmentPuller,
 } from './reconfiguration/segment-puller.js';
-export { Handover, type HandleResult, type HandoverHost, type HandoverOptions } from './reconfiguration/handover.js';
+export { DEFAULT_MAX_SEGMENT_BYTES, Handover, type HandleResult, type HandoverHost, type HandoverOptions } from './reconfiguration/handover.js';
 export { DecidedRetention } from './replica/decided-retention.js';

@@ -1,33 +1,4 @@
-import type { NodeId } from '@omnipaxos/core';
-
-/**
- * estimateSize approximates the encoded size of a plain-data message in bytes, like a compact binary
- * encoding would: numbers 8, booleans 1, strings their length, byte arrays their length, plus 2 per
- * object/array and each property name's length. It walks the whole value (cost linear in its size).
- */
-export function estimateSize(value: unknown): number {
-  switch (typeof value) {
-    case 'number':
-      return 8;
-    case 'boolean':
-      return 1;
-    case 'string':
-      return value.length + 1;
-    case 'object': {
-      if (value === null) return 1;
-      if (value instanceof Uint8Array) return value.byteLength + 2;
-      let n = 2;
-      if (Array.isArray(value)) {
-        for (const v of value) n += estimateSize(v);
-        return n;
-      }
-      for (const k in value) n += k.length + estimateSize((value as Record<string, unknown>)[k]);
-      return n;
-    }
-    default:
-      return 0;
-  }
-}
+import { type NodeId, estimateSize } from '@omnipaxos/core';
 
 interface Queued<M> {
   message: M;

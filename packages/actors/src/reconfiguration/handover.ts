@@ -1,4 +1,4 @@
-import { type ClusterConfig, type NodeId, Quorum } from '@omnipaxos/core';
+import { type ClusterConfig, type NodeId, Quorum, estimateSize } from '@omnipaxos/core';
 import type { CatchUpEvent } from '../events.js';
 import { arrayReader, type EntryReader, type HistoryLog, splicedReader, storageReader } from './history-log.js';
 import type { HistorySnapshot } from './history-snapshot.js';
@@ -18,6 +18,12 @@ export interface HandoverOptions extends PullerOptions {
    * wait for every node).
    */
   retireAfterTicks: number;
+  /**
+   * The most bytes of entries (core's `estimateSize`) one SegmentReply carries (default 4 MiB, well
+   * under the TCP transport's 16 MiB frame). A reply stops early at this bound, always carrying at
+   * least one entry; the puller asks again for the rest.
+   */
+  maxSegmentBytes: number;
 }
 
 type Entry<T> = ReplicatedEntry<T>;
@@ -82,7 +88,7 @@ export class Handover<T> {
     private readonly rt: HandoverHost<T>,
     options: Partial<HandoverOptions> = {},
   ) {
-    this.opts = { ...DEFAULT_PULLER_OPTIONS, initResendTicks: 10, retireAfterTicks: 1000, ...options };
+    this.opts = { ...DEFAULT_PULLER_OPTIONS, initResendTicks: 10, retireAfterTicks: 1000, maxSegmentBytes: DEFAULT_MAX_SEGMENT_BYTES, ...options };
   }
 
   /** pulling is true while a history prefix is being pulled. */
@@ -285,12 +291,16 @@ export class Handover<T> {
     if (from >= req.to) {
       entries = [];
     } else if (hist.has(req.upTo)) {
-      entries = hist.read(from, req.to);
+      entries = readBounded((a, b) => hist.read(a, b), from, req.to, this.opts.maxSegmentBytes);
     } else if (rt.mode === 'running' && rt.config.configurationId === req.upTo && req.to <= hist.total + rt.localDelivered) {
       const split = hist.total;
-      const head = from < split ? hist.read(from, Math.min(req.to, split)) : [];
-      const tail = req.to > split ? storageReader(rt.storage)(Math.max(from, split) - split, req.to - split) : [];
-      entries = head && tail ? head.concat(tail) : undefined;
+      const live = storageReader(rt.storage);
+      const read = (a: number, b: number): Entry<T>[] | undefined => {
+        const head = a < split ? hist.read(a, Math.min(b, split)) : [];
+        const tail = b > split ? live(Math.max(a, split) - split, b - split) : [];
+        return head && tail ? head.concat(tail) : undefined;
+      };
+      entries = readBounded(read, from, req.to, this.opts.maxSegmentBytes);
     } else {
       ready = false;
     }
@@ -312,4 +322,33 @@ export class Handover<T> {
   private send(to: NodeId, msg: MigrationMsg<Entry<T>>): void {
     this.rt.input.transport.send({ kind: 'Migration', from: this.rt.pid, to, msg });
   }
+}
+
+/** DEFAULT_MAX_SEGMENT_BYTES bounds one SegmentReply's entries (see HandoverOptions.maxSegmentBytes). */
+export const DEFAULT_MAX_SEGMENT_BYTES = 4 * 1024 * 1024;
+
+/** READ_STEP is how many entries readBounded reads at a time, so a reply never materialises much past its bound. */
+const READ_STEP = 64;
+
+/**
+ * readBounded reads [from, to) in steps and stops once the entries read reach `maxBytes` (always at
+ * least one entry, so a pull of large entries still progresses); undefined if a read is unavailable.
+ */
+function readBounded<E>(read: (from: number, to: number) => E[] | undefined, from: number, to: number, maxBytes: number): E[] | undefined {
+  const out: E[] = [];
+  let bytes = 0;
+  for (let a = from; a < to; ) {
+    const b = Math.min(to, a + READ_STEP);
+    const got = read(a, b);
+    if (!got) return undefined;
+    for (const e of got) {
+      const size = estimateSize(e);
+      if (out.length > 0 && bytes + size > maxBytes) return out;
+      bytes += size;
+      out.push(e);
+    }
+    if (got.length < b - a) return out;
+    a = b;
+  }
+  return out;
 }

@@ -168,7 +168,11 @@ export class SegmentPuller<E, P = unknown> {
 
   /** handleReply stores the entries at [from, from + entries.length); returns the timeline event. */
   handleReply(source: NodeId, reqId: number, from: number, entries: readonly E[], snapshot?: { end: number; value: P }): PullerEvent | undefined {
+    const asked = this.inFlight.get(reqId);
     this.inFlight.delete(reqId);
+    // A source bounds a reply by bytes: what it left out of the request is asked of it again next.
+    const answered = from + entries.length;
+    if (asked && entries.length > 0 && answered < asked.to) this.queues.get(source)?.unshift({ from: answered, to: asked.to });
     this.failedUntil.delete(source);
     this.notReady.delete(source);
     this.markReady(source);

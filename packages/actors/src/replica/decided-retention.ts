@@ -1,4 +1,4 @@
-import { estimateSize } from '../network/link-bandwidth.js';
+import { estimateSize } from '@omnipaxos/core';
 
 /**
  * DecidedRetention keeps the latest decided items for late listeners and `getDecided`, bounded both
