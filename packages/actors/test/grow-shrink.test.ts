@@ -1,34 +1,18 @@
-import { MemoryStorage, type NodeId } from '@omnipaxos/core';
+import type { NodeId } from '@omnipaxos/core';
 import { describe, expect, it } from 'vitest';
-import {
-  type CreateReplicaOptions,
-  MemoryHistoryStore,
-  type ReplicaStorage,
-  type ReplicatedEntry,
-  createReplica,
-} from '../src/index.js';
+import { type ReplicaStorage, createReplica } from '../src/index.js';
 import { TICK_MS, drive } from './cluster-harness.js';
-import { FAST_PULL, type ReconfigCluster, appendAll, expectSameFullLog, pulledFrom, range, startReconfigCluster } from './reconfig-harness.js';
-
-interface Disk {
-  history: MemoryHistoryStore;
-  byConfig: Map<number, ReplicaStorage<string>>;
-}
-
-/** durable gives every server a history record and one storage per configuration that outlive its process. */
-function durable(disks: Map<NodeId, Disk>) {
-  return (pid: NodeId): Partial<CreateReplicaOptions<string>> => {
-    let d = disks.get(pid);
-    if (!d) disks.set(pid, (d = { history: new MemoryHistoryStore(), byConfig: new Map() }));
-    const disk = d;
-    const storageFor = (id: number): ReplicaStorage<string> => {
-      let s = disk.byConfig.get(id);
-      if (!s) disk.byConfig.set(id, (s = new MemoryStorage<ReplicatedEntry<string>>()));
-      return s;
-    };
-    return { historyStore: disk.history, storageFor };
-  };
-}
+import {
+  type Disk,
+  FAST_PULL,
+  type ReconfigCluster,
+  appendAll,
+  durable,
+  expectSameFullLog,
+  pulledFrom,
+  range,
+  startReconfigCluster,
+} from './reconfig-harness.js';
 
 const caughtUp = (c: ReconfigCluster, pid: NodeId, configurationId: number): boolean =>
   (c.timeline.get(pid) ?? []).some((e) => e.kind === 'completed' && (!('configurationId' in e) || e.configurationId === configurationId));

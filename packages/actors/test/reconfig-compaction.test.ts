@@ -1,39 +1,11 @@
-import { MemoryStorage, type NodeId } from '@omnipaxos/core';
+import type { NodeId } from '@omnipaxos/core';
 import { describe, expect, it } from 'vitest';
-import {
-  type CreateReplicaOptions,
-  type DecidedItem,
-  type HistorySnapshot,
-  MemoryHistoryStore,
-  type ReplicaStorage,
-  type ReplicatedEntry,
-  createReplica,
-} from '../src/index.js';
+import { type DecidedItem, type HistorySnapshot, type ReplicaStorage, createReplica } from '../src/index.js';
 import { TICK_MS } from './cluster-harness.js';
-import { FAST_PULL, PACK, type ReconfigCluster, appendAll, pulledFrom, range, startReconfigCluster } from './reconfig-harness.js';
+import { type Disk, FAST_PULL, PACK, type ReconfigCluster, appendAll, durable, pulledFrom, range, startReconfigCluster } from './reconfig-harness.js';
 
 /** LIST keeps the whole delivered sequence as the snapshot, so a test can compare it entry by entry. */
 const LIST = { create: (entries: string[]): string[] => [...entries], merge: (base: string[], delta: string[]): string[] => [...base, ...delta] };
-
-interface Disk {
-  history: MemoryHistoryStore;
-  byConfig: Map<number, ReplicaStorage<string>>;
-}
-
-/** durable gives every server a HistoryStore and one storage per configuration that outlive its supervisor. */
-function durable(disks: Map<NodeId, Disk>, extra: Partial<CreateReplicaOptions<string>> = {}) {
-  return (pid: NodeId): Partial<CreateReplicaOptions<string>> => {
-    let d = disks.get(pid);
-    if (!d) disks.set(pid, (d = { history: new MemoryHistoryStore(), byConfig: new Map() }));
-    const disk = d;
-    const storageFor = (id: number): ReplicaStorage<string> => {
-      let s = disk.byConfig.get(id);
-      if (!s) disk.byConfig.set(id, (s = new MemoryStorage<ReplicatedEntry<string>>()));
-      return s;
-    };
-    return { historyStore: disk.history, storageFor, compaction: { logic: LIST }, ...extra };
-  };
-}
 
 async function reconfigure(c: ReconfigCluster, via: NodeId, next: { configurationId: number; nodes: NodeId[] }): Promise<void> {
   c.replica(via).reconfigure(next);
@@ -70,7 +42,7 @@ describe('compaction and snapshot segments', () => {
   for (const seed of [1, 2, 3]) {
     it(`a new server pulls a snapshot of the compacted configuration plus the entries after it (seed ${seed})`, async () => {
       const disks = new Map<NodeId, Disk>();
-      const c = startReconfigCluster([1, 2, 3], durable(disks), seed);
+      const c = startReconfigCluster([1, 2, 3], durable(disks, { compaction: { logic: LIST } }), seed);
       await c.until(() => c.leaderOf([1, 2, 3]) !== undefined, 500, 'a leader');
       const a = range('a', 60);
       await appendAll(c, [1, 2, 3], a);
@@ -136,7 +108,7 @@ describe('compaction and snapshot segments', () => {
 describe('durable history', () => {
   it('a continuing server restarted on the same storages serves segments and keeps its global index', async () => {
     const disks = new Map<NodeId, Disk>();
-    const extra = durable(disks);
+    const extra = durable(disks, { compaction: { logic: LIST } });
     const c = startReconfigCluster([1, 2, 3], extra, 5);
     await c.until(() => c.leaderOf([1, 2, 3]) !== undefined, 500, 'a leader');
     const a = range('a', 50);

@@ -1,6 +1,13 @@
 import { MemoryStorage, type NodeId } from '@omnipaxos/core';
 import { expect } from 'vitest';
-import { type CatchUpEvent, type CreateReplicaOptions, type ReplicatedEntry, createReplica } from '../src/index.js';
+import {
+  type CatchUpEvent,
+  type CreateReplicaOptions,
+  MemoryHistoryStore,
+  type ReplicaStorage,
+  type ReplicatedEntry,
+  createReplica,
+} from '../src/index.js';
 import { type Cluster, TICK_MS, drive, startCluster } from './cluster-harness.js';
 
 /** FAST_PULL makes segments small so that even short test logs are pulled in many chunks from every source. */
@@ -99,3 +106,24 @@ export function pulledFrom(c: ReconfigCluster, pid: NodeId): NodeId[] {
 
 /** range builds entry names `prefix0 … prefix{n-1}`. */
 export const range = (prefix: string, n: number): string[] => Array.from({ length: n }, (_, i) => `${prefix}${i}`);
+
+/** Disk is what a test server keeps across its restarts: its history record and one storage per configuration. */
+export interface Disk {
+  history: MemoryHistoryStore;
+  byConfig: Map<number, ReplicaStorage<string>>;
+}
+
+/** durable gives every server a history record and one storage per configuration that outlive its process. */
+export function durable(disks: Map<NodeId, Disk>, extra: Partial<CreateReplicaOptions<string>> = {}) {
+  return (pid: NodeId): Partial<CreateReplicaOptions<string>> => {
+    let d = disks.get(pid);
+    if (!d) disks.set(pid, (d = { history: new MemoryHistoryStore(), byConfig: new Map() }));
+    const disk = d;
+    const storageFor = (id: number): ReplicaStorage<string> => {
+      let s = disk.byConfig.get(id);
+      if (!s) disk.byConfig.set(id, (s = new MemoryStorage<ReplicatedEntry<string>>()));
+      return s;
+    };
+    return { historyStore: disk.history, storageFor, ...extra };
+  };
+}
