@@ -1,10 +1,8 @@
 import type { NodeId } from '@omnipaxos/core';
 import { describe, expect, it } from 'vitest';
-import { type ReplicaStorage, createReplica } from '../src/index.js';
-import { TICK_MS, drive } from './cluster-harness.js';
+import { drive } from './cluster-harness.js';
 import {
   type Disk,
-  FAST_PULL,
   type ReconfigCluster,
   appendAll,
   durable,
@@ -69,17 +67,26 @@ describe('growing and shrinking by reconfiguration', () => {
   });
 });
 
+/**
+ * startGrowingFromOne decides 200 entries on the single server 1, slows its links to the new servers
+ * (so that the pull takes a while) and starts the growth to {1, 2, 3}.
+ */
+async function startGrowingFromOne(c: ReconfigCluster): Promise<{ before: string[]; next: { configurationId: number; nodes: NodeId[] } }> {
+  await c.until(() => c.leaderOf([1]) === 1, 10, 'server 1 leads');
+  const before = range('a', 200);
+  await appendAll(c, [1], before);
+  for (const p of [2, 3]) c.router.setBandwidth(1, p, 600);
+  const next = { configurationId: 2, nodes: [1, 2, 3] };
+  c.replica(1).reconfigure(next);
+  c.join(2, next);
+  c.join(3, next);
+  return { before, next };
+}
+
 describe('faults while growing from one server', () => {
   it('a new server that crashes mid-pull restarts and catches up from the single server', async () => {
     const c = startReconfigCluster([1], { maxPack: 1 });
-    await c.until(() => c.leaderOf([1]) === 1, 10, 'server 1 leads');
-    const before = range('a', 200);
-    await appendAll(c, [1], before);
-    for (const p of [2, 3]) c.router.setBandwidth(1, p, 600);
-    const next = { configurationId: 2, nodes: [1, 2, 3] };
-    c.replica(1).reconfigure(next);
-    c.join(2, next);
-    c.join(3, next);
+    const { before, next } = await startGrowingFromOne(c);
     await c.until(() => (c.timeline.get(2) ?? []).filter((e) => e.kind === 'chunk').length >= 2, 1000, 'server 2 is pulling');
     await c.crash(2);
     expect(c.replica(2).getDecided().length).toBeLessThan(before.length);
@@ -97,36 +104,13 @@ describe('faults while growing from one server', () => {
     const disks = new Map<NodeId, Disk>();
     const extra = durable(disks);
     const c = startReconfigCluster([1], (pid) => ({ maxPack: 1, ...extra(pid) }));
-    await c.until(() => c.leaderOf([1]) === 1, 10, 'server 1 leads');
-    const before = range('a', 200);
-    await appendAll(c, [1], before);
-    for (const p of [2, 3]) c.router.setBandwidth(1, p, 600);
-    const next = { configurationId: 2, nodes: [1, 2, 3] };
-    c.replica(1).reconfigure(next);
-    c.join(2, next);
-    c.join(3, next);
+    const { before, next } = await startGrowingFromOne(c);
     await c.until(() => (c.timeline.get(2) ?? []).filter((e) => e.kind === 'chunk').length >= 2, 1000, 'the new servers are pulling');
     expect(caughtUp(c, 2, 2) || caughtUp(c, 3, 2)).toBe(false);
     await c.crash(1);
     await c.advance(50);
     // A whole-process restart of server 1: a new supervisor on the same storages and history record.
-    c.replicas.set(
-      1,
-      createReplica<string>({
-        pid: 1,
-        nodes: [1],
-        configurationId: 1,
-        storage: c.storages.get(1) as ReplicaStorage<string>,
-        transport: c.router,
-        clock: c.clock,
-        tickMs: TICK_MS,
-        server: { electionTickTimeout: 5, resendMessageTickTimeout: 10 },
-        reproposeTicks: 40,
-        migration: FAST_PULL,
-        maxPack: 1,
-        ...extra(1),
-      }),
-    );
+    c.restart(1, { configurationId: 1, nodes: [1] });
     await c.until(() => caughtUp(c, 2, 2) && caughtUp(c, 3, 2), 6000, 'both new servers caught up after the restart');
     await c.until(() => c.leaderOf(next.nodes) !== undefined, 3000, 'a leader of {1,2,3}');
     const after = range('b', 10);

@@ -1,7 +1,6 @@
 import type { NodeId } from '@omnipaxos/core';
 import { describe, expect, it } from 'vitest';
-import { type DecidedItem, type HistorySnapshot, type ReplicaStorage, createReplica } from '../src/index.js';
-import { TICK_MS } from './cluster-harness.js';
+import type { DecidedItem, HistorySnapshot, ReplicaStorage } from '../src/index.js';
 import { type Disk, FAST_PULL, PACK, type ReconfigCluster, appendAll, durable, pulledFrom, range, startReconfigCluster } from './reconfig-harness.js';
 
 /** LIST keeps the whole delivered sequence as the snapshot, so a test can compare it entry by entry. */
@@ -122,22 +121,7 @@ describe('durable history', () => {
     // whole-process restart of 1 and of the new server 4: new supervisors, same storages and history record
     for (const [pid, nodes, cid] of [[1, [1, 2, 3], 1], [4, [1, 2, 4], 2]] as const) {
       await c.replica(pid).stop();
-      c.replicas.set(
-        pid,
-        createReplica<string>({
-          pid,
-          nodes: [...nodes],
-          configurationId: cid,
-          storage: c.storages.get(pid) as ReplicaStorage<string>,
-          transport: c.router,
-          clock: c.clock,
-          tickMs: TICK_MS,
-          server: { electionTickTimeout: 5, resendMessageTickTimeout: 10 },
-          reproposeTicks: 40,
-          migration: FAST_PULL,
-          ...extra(pid),
-        }),
-      );
+      c.restart(pid, { configurationId: cid, nodes: [...nodes] });
     }
     await c.until(() => c.leaderOf([1, 2, 4]) !== undefined, 1000, 'a leader after the restarts');
     await c.until(() => c.replica(1).getDecided().length >= 70 && c.replica(4).getDecided().length >= 70, 500, 'replayed');

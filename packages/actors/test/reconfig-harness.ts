@@ -18,6 +18,8 @@ export interface ReconfigCluster extends Cluster<string> {
   timeline: Map<NodeId, CatchUpEvent[]>;
   /** join starts `pid` as a new server of `config` (it pulls the history first). */
   join(pid: NodeId, config: { configurationId: number; nodes: NodeId[] }): void;
+  /** restart starts `pid` again as a member of `config` on the storage its last process left. */
+  restart(pid: NodeId, config: { configurationId: number; nodes: NodeId[] }): void;
   /** crash stops `pid` for good (its process is gone; its storage is kept for a restart). */
   crash(pid: NodeId): Promise<void>;
   /** leaderOf returns the leader all of `nodes` agree on, if any. */
@@ -43,29 +45,36 @@ export function startReconfigCluster(
     base.replica(pid).actor.on('omnipaxos.catchUp', (e) => timeline.set(pid, [...(timeline.get(pid) ?? []), e.event]));
   };
   nodes.forEach(watch);
+  /** launch starts a replica process for `pid` on its kept storage (a new one the first time). */
+  const launch = (pid: NodeId, config: { configurationId: number; nodes: NodeId[] }, joining: boolean): void => {
+    const storage = base.storages.get(pid) ?? new MemoryStorage<ReplicatedEntry<string>>();
+    base.storages.set(pid, storage);
+    base.replicas.set(
+      pid,
+      createReplica<string>({
+        pid,
+        nodes: [...config.nodes],
+        configurationId: config.configurationId,
+        ...(joining ? { joining: true } : {}),
+        storage,
+        transport: base.router,
+        clock: base.clock,
+        tickMs: TICK_MS,
+        server: { electionTickTimeout: 5, resendMessageTickTimeout: 10 },
+        reproposeTicks: 40,
+        migration: FAST_PULL,
+        ...extraOf(pid),
+      }),
+    );
+  };
   return Object.assign(base, {
     timeline,
     join(pid: NodeId, config: { configurationId: number; nodes: NodeId[] }) {
-      const storage = base.storages.get(pid) ?? new MemoryStorage<ReplicatedEntry<string>>();
-      base.storages.set(pid, storage);
-      base.replicas.set(
-        pid,
-        createReplica<string>({
-          pid,
-          nodes: config.nodes,
-          configurationId: config.configurationId,
-          joining: true,
-          storage,
-          transport: base.router,
-          clock: base.clock,
-          tickMs: TICK_MS,
-          server: { electionTickTimeout: 5, resendMessageTickTimeout: 10 },
-          reproposeTicks: 40,
-          migration: FAST_PULL,
-          ...extraOf(pid),
-        }),
-      );
+      launch(pid, config, true);
       watch(pid);
+    },
+    restart(pid: NodeId, config: { configurationId: number; nodes: NodeId[] }) {
+      launch(pid, config, false);
     },
     async crash(pid: NodeId) {
       await base.replica(pid).stop();
