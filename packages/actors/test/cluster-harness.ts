@@ -23,6 +23,15 @@ export interface Cluster<T> {
 /** settle lets microtasks and one macrotask turn run: no wall-clock wait. */
 export const settle = (): Promise<void> => new Promise((r) => setImmediate(r));
 
+/** untilTicks advances one tick at a time until `cond` holds; returns the ticks it took, or throws after `max`. */
+export async function untilTicks(advance: (ticks: number) => Promise<void>, cond: () => boolean, max: number, what: string): Promise<number> {
+  for (let i = 0; i < max; i++) {
+    if (cond()) return i;
+    await advance(1);
+  }
+  throw new Error(`${what} did not hold within ${max} ticks`);
+}
+
 /** startCluster starts one replica per pid. */
 export function startCluster<T>(
   nodes: NodeId[],
@@ -63,13 +72,7 @@ export function startCluster<T>(
     replicas,
     storages,
     advance,
-    async until(cond, max = 2000, what = 'condition') {
-      for (let i = 0; i < max; i++) {
-        if (cond()) return i;
-        await advance(1);
-      }
-      throw new Error(`${what} did not hold within ${max} ticks`);
-    },
+    until: (cond, max = 2000, what = 'condition') => untilTicks(advance, cond, max, what),
     replica(pid) {
       const r = replicas.get(pid);
       if (!r) throw new Error(`no replica ${pid}`);

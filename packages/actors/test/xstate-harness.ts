@@ -1,12 +1,9 @@
 import { MemoryStorage, type NodeId } from '@omnipaxos/core';
 import { SimulatedClock } from 'xstate';
 import { type DecidedItem, type ReplicaDeps, type ReplicaStorage, type ReplicatedEntry, type Transport, Router } from '../src/index.js';
+import { TICK_MS, settle, untilTicks } from './cluster-harness.js';
 
-/** TICK_MS is the simulated milliseconds per tick. */
-export const TICK_MS = 10;
-
-/** settle lets microtasks and one macrotask turn run: no wall-clock wait. */
-export const settle = (): Promise<void> => new Promise((r) => setImmediate(r));
+export { TICK_MS, settle };
 
 /** CountingTransport wraps a transport and counts the nodes registered with it. */
 export class CountingTransport<T> implements Transport<T> {
@@ -68,13 +65,7 @@ export function makeWorld<T>(seed = 1): World<T> {
     disks,
     deps: { transport, storage },
     advance,
-    async until(cond, max = 2000, what = 'condition') {
-      for (let i = 0; i < max; i++) {
-        if (cond()) return i;
-        await advance(1);
-      }
-      throw new Error(`${what} did not hold within ${max} ticks`);
-    },
+    until: (cond, max = 2000, what = 'condition') => untilTicks(advance, cond, max, what),
   };
 }
 
