@@ -20,7 +20,7 @@ import { type KvCommand, type KvResult, isKvCommand } from './kv-command.js';
 import { stderrLogger } from './kv-logger.js';
 import { KvState } from './kv-state.js';
 import { type ChangeOutcome, type ChangeRequest, Membership, type MembershipChange } from './membership.js';
-import { type MembershipRecord, loadMembership, saveMembership } from './membership-record.js';
+import { type MembershipRecord, resumeMembership, saveMembership } from './membership-record.js';
 
 /** KvNodeOptions describe one replica of the store. */
 export interface KvNodeOptions {
@@ -297,26 +297,8 @@ export class KvNode {
   static async start(given: KvNodeOptions): Promise<KvNode> {
     const clusterId = given.clusterId ?? 'kv-store';
     mkdirSync(given.dataDir, { recursive: true });
-    const saved = loadMembership(given.dataDir, given.pid);
-    const o: KvNodeOptions = saved
-      ? {
-          ...given,
-          nodes: saved.start.nodes,
-          configurationId: saved.start.configurationId,
-          joining: saved.start.joining && !saved.joined,
-          peers: { ...Object.fromEntries(Object.entries(saved.peers).map(([p, a]) => [p, parseAddress(a)])), ...given.peers },
-        }
-      : given;
-    const first = o.configurationId ?? 1;
-    const record: MembershipRecord = saved ?? {
-      pid: o.pid,
-      start: { configurationId: first, nodes: [...o.nodes], joining: o.joining === true },
-      joined: false,
-      current: { configurationId: first, nodes: [...o.nodes] },
-      retired: false,
-      peers: Object.fromEntries(Object.entries(o.peers).map(([p, a]) => [p, `${a.host}:${a.port}`])),
-    };
-    for (const [p, a] of Object.entries(o.peers)) record.peers[p] = `${a.host}:${a.port}`;
+    const { options: o, record } = resumeMembership(given.dataDir, given);
+    const first = record.start.configurationId;
     const storages = new Map<number, Store>();
     const logger = o.logger ?? stderrLogger('warn', { pid: o.pid });
     // A storage that fails for good (full disk, I/O error, damaged bytes) fails the node: see diskFailed.

@@ -2,6 +2,8 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { NodeId } from '@omnipaxos/core';
 import { writeJsonDurably } from '@omnipaxos/storage-sqlite';
+import type { PeerAddress } from '@omnipaxos/transport-tcp';
+import { parseAddress } from './args.js';
 import { readJson } from './file-history-store.js';
 
 /** ConfigurationView is a configuration's id and nodes. */
@@ -44,6 +46,46 @@ export function loadMembership(dataDir: string, pid: NodeId): MembershipRecord |
   if (r === undefined) return undefined;
   if (!isRecord(r) || r.pid !== pid) throw new Error(`${membershipFile(dataDir, pid)} is not replica ${pid}'s membership record`);
   return r;
+}
+
+/** StartMembership is what a replica's command line says of its membership. */
+export interface StartMembership {
+  pid: NodeId;
+  nodes: NodeId[];
+  configurationId?: number;
+  joining?: boolean;
+  peers: Record<number, PeerAddress>;
+}
+
+/**
+ * resumeMembership reads replica `given.pid`'s record in `dataDir`: a replica that ran before starts
+ * from its record (the configuration it first started in, whether it finished joining, the addresses
+ * it learned, the command line's addresses on top), whatever configuration the command line names;
+ * on a first start the record is made from the command line. Returns the options to start with and
+ * the record to keep.
+ */
+export function resumeMembership<O extends StartMembership>(dataDir: string, given: O): { options: O; record: MembershipRecord } {
+  const saved = loadMembership(dataDir, given.pid);
+  const options: O = saved
+    ? {
+        ...given,
+        nodes: saved.start.nodes,
+        configurationId: saved.start.configurationId,
+        joining: saved.start.joining && !saved.joined,
+        peers: { ...Object.fromEntries(Object.entries(saved.peers).map(([p, a]) => [p, parseAddress(a)])), ...given.peers },
+      }
+    : given;
+  const first = options.configurationId ?? 1;
+  const record: MembershipRecord = saved ?? {
+    pid: options.pid,
+    start: { configurationId: first, nodes: [...options.nodes], joining: options.joining === true },
+    joined: false,
+    current: { configurationId: first, nodes: [...options.nodes] },
+    retired: false,
+    peers: {},
+  };
+  for (const [p, a] of Object.entries(options.peers)) record.peers[p] = `${a.host}:${a.port}`;
+  return { options, record };
 }
 
 /** saveMembership writes the record durably (fsync + rename). */
